@@ -1,0 +1,266 @@
+"""Neural networks from Values: ``Module``, ``Neuron``, ``Layer`` and ``MLP``.
+
+A neuron computes ``act(w·x + b)``; a layer is neurons that share one input; an MLP
+is layers applied in turn. By default a neuron's ``w·x + b`` is one fused ``dot``
+node (its rule is written once in :mod:`micrograd.ops`), which makes the graph ~10×
+smaller; ``fused=False`` builds the lecture's chain of ``*`` and ``+`` nodes instead.
+Both give bit-identical outputs, since the fused sum runs in the same order.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Union
+
+from micrograd.engine import Value, _nary, _to_float
+from micrograd.ops import DOT
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+"""The activation functions a neuron can apply to w·x + b."""
+
+INITS = ("uniform", "scaled")
+"""Weight initialisations: ``uniform`` is U(-1, 1) as in the original micrograd;
+``scaled`` is U(-1, 1)/√fan_in, PyTorch's ``nn.Linear`` range, which keeps deep or
+wide nets and larger learning rates stable."""
+
+Input = Union[Sequence[Any], Any]
+
+
+class Module:
+    """Anything with parameters: finds them by walking its attributes (Values, Modules, lists)."""
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """(name, Value) for every parameter, e.g. ``('layers.0.neurons.3.w.1', Value(...))``."""
+        for attr, item in vars(self).items():
+            yield from _named_values(attr, item)
+
+    def parameters(self) -> list[Value]:
+        """All trainable Values, in a fixed order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0 (do this before each backward pass)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """The parameters' values by name: a plain dict of floats."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from ``state`` (as made by ``state_dict``).
+
+        Checks everything first, so a bad ``state`` raises ``ValueError`` or ``TypeError``
+        naming the missing, unexpected or non-numeric entries and leaves the model as it was.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict expects a mapping of names to numbers, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state]
+        unexpected = [name for name in state if name not in params]
+        if missing or unexpected:
+            parts = []
+            if missing:
+                parts.append(f"missing {len(missing)} ({_preview(missing)})")
+            if unexpected:
+                parts.append(f"unexpected {len(unexpected)} ({_preview(unexpected)})")
+            raise ValueError(
+                f"state does not match this {type(self).__name__}'s {len(params)} parameters: " + "; ".join(parts)
+            )
+        values = {name: _to_float(state[name], f"state[{name!r}]") for name in params}
+        for name, p in params.items():
+            p.data = values[name]
+
+
+def _named_values(prefix: str, item: Any) -> Iterator[tuple[str, Value]]:
+    if isinstance(item, Value):
+        yield prefix, item
+    elif isinstance(item, Module):
+        for name, p in item.named_parameters():
+            yield f"{prefix}.{name}", p
+    elif isinstance(item, (list, tuple)):
+        for i, element in enumerate(item):
+            yield from _named_values(f"{prefix}.{i}", element)
+
+
+def _preview(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (", ..." if len(names) > limit else "")
+
+
+def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise ValueError(f"unknown {name} {value!r}: choose one of {', '.join(repr(c) for c in choices)}")
+    return value
+
+
+def _check_size(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+def _as_inputs(x: Input, nin: int, where: str) -> list[Any]:
+    """An input row as a list of nin numbers or Values (a scalar is fine when nin == 1)."""
+    if isinstance(x, (Value, int, float)) or (getattr(x, "ndim", None) == 0):
+        row: list[Any] = [x]
+    else:
+        try:
+            row = list(x)
+        except TypeError:
+            raise TypeError(
+                f"{where} expects a sequence of {nin} numbers or Values, got {type(x).__name__}"
+            ) from None
+    if len(row) != nin:
+        raise ValueError(f"{where} expects {nin} input{'s' * (nin != 1)}, got {len(row)}")
+    return row
+
+
+def _as_values(row: list[Any]) -> list[Value]:
+    return row if all(type(v) is Value for v in row) else [v if isinstance(v, Value) else Value(v) for v in row]
+
+
+class Neuron(Module):
+    """One neuron: act(w·x + b) with ``nin`` weights and a bias."""
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: str | None = None,
+        init: str = "uniform",
+        fused: bool = True,
+        rng: random.Random | None = None,
+    ) -> None:
+        _check_size("nin", nin)
+        if activation is None:
+            activation = "relu" if nonlin else "linear"
+        self.activation = _check_choice("activation", activation, ACTIVATIONS)
+        _check_choice("init", init, INITS)
+        uniform = (rng or random).uniform
+        scale = 1.0 / math.sqrt(nin) if init == "scaled" else 1.0
+        self.w = [Value(uniform(-1, 1) * scale) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.fused = bool(fused)
+
+    @property
+    def nonlin(self) -> bool:
+        return self.activation != "linear"
+
+    def __call__(self, x: Input) -> Value:
+        return self._forward(_as_values(_as_inputs(x, len(self.w), repr(self))))
+
+    def _forward(self, x: Sequence[Value]) -> Value:
+        """act(w·x + b) for inputs that are already Values."""
+        if self.fused:
+            act = _nary(DOT, (*self.w, *x, self.b))
+        else:
+            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        if self.activation == "relu":
+            return act.relu()
+        if self.activation == "tanh":
+            return act.tanh()
+        if self.activation == "sigmoid":
+            return act.sigmoid()
+        return act
+
+    def __repr__(self) -> str:
+        name = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}[self.activation]
+        return f"{name}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all see the same ``nin`` inputs."""
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        _check_size("nin", nin)
+        _check_size("nout", nout)
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    @property
+    def nin(self) -> int:
+        return len(self.neurons[0].w)
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        out = self._forward(_as_inputs(x, self.nin, f"Layer({self.nin}, {len(self.neurons)})"))
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, x: list[Any]) -> list[Value]:
+        x = _as_values(x)  # wrap numbers once; every neuron shares the same input nodes
+        return [n._forward(x) for n in self.neurons]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers.
+
+    Hidden layers use ``activation`` (ReLU by default, as in the original micrograd);
+    the output layer uses ``output_activation`` (linear by default). The lecture's
+    all-tanh net is ``MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh')``.
+    One output gives a Value; several give a list.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        activation: str = "relu",
+        output_activation: str = "linear",
+        init: str = "uniform",
+        fused: bool = True,
+        rng: random.Random | None = None,
+    ) -> None:
+        _check_size("nin", nin)
+        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or len(nouts) == 0:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], got {nouts!r}")
+        for size in nouts:
+            _check_size("each layer size in nouts", size)
+        _check_choice("activation", activation, ACTIVATIONS)
+        _check_choice("output_activation", output_activation, ACTIVATIONS)
+        self.nin = nin
+        self.nouts = list(nouts)
+        self.activation = activation
+        self.output_activation = output_activation
+        self.init = init
+        self.fused = bool(fused)
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation=output_activation if i == last else activation,
+                init=init,
+                fused=fused,
+                rng=rng,
+            )
+            for i in range(len(nouts))
+        ]
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture."""
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "init": self.init,
+            "fused": self.fused,
+        }
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        out = _as_inputs(x, self.nin, f"MLP({self.nin}, {self.nouts})")
+        for layer in self.layers:
+            out = layer._forward(out)
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

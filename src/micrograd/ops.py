@@ -1,0 +1,453 @@
+"""The operations micrograd can differentiate: each one's forward and derivative, once.
+
+Every operation is a small class with two methods written side by side:
+
+* ``forward(m, *xs)`` computes the result from the inputs ``xs``;
+* ``backward(m, g, out, *xs)`` returns, for each input, the gradient it receives
+  when ``g`` (the gradient of the final result with respect to this operation's
+  output ``out``) flows back through the operation: ``g * ∂out/∂x`` (the chain rule).
+
+Both methods are written against ``m``, a *math backend*: the numbers they compute
+with and the few functions those numbers need (``m.exp``, ``m.div``, ``m.where``,
+...). The same rule therefore serves three purposes:
+
+* with :class:`FloatMath` the numbers are Python floats: eager forward and ``backward()``;
+* with the engine's Value backend the numbers are :class:`~micrograd.engine.Value`
+  nodes, so the gradient is itself a graph that can be differentiated again
+  (``backward(create_graph=True)``, :func:`micrograd.grad`);
+* with a code-generating backend the numbers are symbols, and the rule writes
+  source code (:mod:`micrograd.compile`).
+
+Operators ``+ - *`` and unary ``-`` are used directly; division and powers go through
+``m.div`` and ``m.pow`` because Python's float ``/`` and ``**`` raise where IEEE 754
+(and PyTorch) give ``inf`` or ``nan``. Each derivative follows PyTorch's formula
+(``derivatives.yaml``) so that results agree with it to the last bit wherever
+floating point allows.
+
+An :class:`Op` *is* its symbol: a ``str`` (``'+'``, ``'tanh'``, ``'**2'``) that also
+carries its rules, so ``node._op == '+'`` reads as in the lecture.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import reduce
+from itertools import repeat
+from operator import add, mul
+from typing import Any, ClassVar
+
+__all__ = [
+    "Op",
+    "FloatMath",
+    "OPS",
+    "op_from_symbol",
+    "ADD",
+    "SUB",
+    "MUL",
+    "DIV",
+    "NEG",
+    "POW",
+    "EXP",
+    "LOG",
+    "SQRT",
+    "TANH",
+    "SIGMOID",
+    "RELU",
+    "ABS",
+    "SIN",
+    "COS",
+    "DOT",
+    "PowConst",
+]
+
+_INF = math.inf
+_NAN = math.nan
+
+
+class FloatMath:
+    """The float backend: IEEE 754 results (inf, nan) where Python's ``math`` raises."""
+
+    @staticmethod
+    def div(a: float, b: float) -> float:
+        """a / b, with x/0 = ±inf and 0/0 = nan instead of ZeroDivisionError."""
+        try:
+            return a / b
+        except ZeroDivisionError:
+            if a == 0 or a != a:
+                return _NAN
+            return math.copysign(_INF, a) * math.copysign(1.0, b)
+
+    @staticmethod
+    def pow(a: float, b: float) -> float:
+        """a ** b as C's pow: real results only (nan for a negative base and fractional b)."""
+        try:
+            return math.pow(a, b)
+        except OverflowError:
+            odd_integer = b == int(b) and int(b) % 2 == 1
+            return -_INF if (a < 0 and odd_integer) else _INF
+        except ValueError:  # 0 ** negative, or negative ** non-integer
+            if a == 0:
+                odd_integer = b == int(b) and int(b) % 2 == 1
+                return math.copysign(_INF, a) if odd_integer else _INF
+            return _NAN
+
+    @staticmethod
+    def exp(x: float) -> float:
+        """e ** x, inf on overflow."""
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return _INF
+
+    @staticmethod
+    def log(x: float) -> float:
+        """Natural log: log(0) = -inf, log(x < 0) = nan."""
+        if x > 0:
+            return math.log(x)
+        if x == 0:
+            return -_INF
+        return _NAN
+
+    @staticmethod
+    def sqrt(x: float) -> float:
+        """√x, nan for x < 0."""
+        return math.sqrt(x) if x >= 0 else _NAN
+
+    @staticmethod
+    def sin(x: float) -> float:
+        """sin x, nan at ±inf."""
+        return math.sin(x) if math.isfinite(x) else _NAN
+
+    @staticmethod
+    def cos(x: float) -> float:
+        """cos x, nan at ±inf."""
+        return math.cos(x) if math.isfinite(x) else _NAN
+
+    tanh = staticmethod(math.tanh)
+    abs = staticmethod(math.fabs)
+
+    @staticmethod
+    def sign(x: float) -> float:
+        """-1, 0 or 1 (0 for nan, as ``torch.sign``)."""
+        return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+    @staticmethod
+    def where(condition: bool, if_true: float, if_false: float) -> float:
+        return if_true if condition else if_false
+
+    @staticmethod
+    def lt(a: float, b: float) -> bool:
+        return a < b
+
+    @staticmethod
+    def le(a: float, b: float) -> bool:
+        return a <= b
+
+    @staticmethod
+    def eq(a: float, b: float) -> bool:
+        return a == b
+
+    @staticmethod
+    def ge(a: float, b: float) -> bool:
+        return a >= b
+
+    @staticmethod
+    def and_(a: bool, b: bool) -> bool:
+        return a and b
+
+
+class Op(str):
+    """An operation: its symbol (this string) plus its forward and backward rules."""
+
+    arity: ClassVar[int | None] = None
+    """Number of inputs, or None for any number."""
+
+    def forward(self, m: Any, *xs: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, m: Any, g: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+
+class Add(Op):
+    """a + b;  ∂/∂a = 1, ∂/∂b = 1."""
+
+    arity = 2
+
+    def forward(self, m, a, b):
+        return a + b
+
+    def backward(self, m, g, out, a, b):
+        return g, g
+
+
+class Sub(Op):
+    """a - b;  ∂/∂a = 1, ∂/∂b = -1."""
+
+    arity = 2
+
+    def forward(self, m, a, b):
+        return a - b
+
+    def backward(self, m, g, out, a, b):
+        return g, -g
+
+
+class Mul(Op):
+    """a · b;  ∂/∂a = b, ∂/∂b = a."""
+
+    arity = 2
+
+    def forward(self, m, a, b):
+        return a * b
+
+    def backward(self, m, g, out, a, b):
+        return g * b, g * a
+
+
+class Div(Op):
+    """a / b;  ∂/∂a = 1/b, ∂/∂b = -a/b²."""
+
+    arity = 2
+
+    def forward(self, m, a, b):
+        return m.div(a, b)
+
+    def backward(self, m, g, out, a, b):
+        return m.div(g, b), -g * m.div(m.div(a, b), b)
+
+
+class Neg(Op):
+    """-x;  ∂/∂x = -1."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return -x
+
+    def backward(self, m, g, out, x):
+        return (-g,)
+
+
+class Pow(Op):
+    """a ** b for two variables;  ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (0 where a = 0, b ≥ 0)."""
+
+    arity = 2
+
+    def forward(self, m, a, b):
+        return m.pow(a, b)
+
+    def backward(self, m, g, out, a, b):
+        grad_a = m.where(m.eq(b, 0), 0.0, g * (b * m.pow(a, b - 1)))
+        grad_b = g * m.where(m.and_(m.eq(a, 0), m.ge(b, 0)), 0.0, out * m.log(a))
+        return grad_a, grad_b
+
+
+class PowConst(Op):
+    """x ** c for a constant c;  ∂/∂x = c·x^(c-1) (0 when c = 0)."""
+
+    arity = 1
+    exponent: float
+
+    def __new__(cls, exponent: float) -> PowConst:
+        op = super().__new__(cls, f"**{exponent}")
+        op.exponent = float(exponent)
+        return op
+
+    def __reduce__(self):  # str subclasses otherwise pickle as plain str
+        return (PowConst, (self.exponent,))
+
+    def forward(self, m, x):
+        return m.pow(x, self.exponent)
+
+    def backward(self, m, g, out, x):
+        c = self.exponent
+        if c == 0:
+            return (g * 0.0,)
+        return (g * (c * m.pow(x, c - 1)),)
+
+
+class Exp(Op):
+    """e^x;  ∂/∂x = e^x (the output itself)."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return m.exp(x)
+
+    def backward(self, m, g, out, x):
+        return (g * out,)
+
+
+class Log(Op):
+    """ln x;  ∂/∂x = 1/x."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return m.log(x)
+
+    def backward(self, m, g, out, x):
+        return (m.div(g, x),)
+
+
+class Sqrt(Op):
+    """√x;  ∂/∂x = 1 / (2√x)."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return m.sqrt(x)
+
+    def backward(self, m, g, out, x):
+        return (m.div(g, 2.0 * out),)
+
+
+class Tanh(Op):
+    """tanh x;  ∂/∂x = 1 - tanh²x."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return m.tanh(x)
+
+    def backward(self, m, g, out, x):
+        return (g * (1.0 - out * out),)
+
+
+class Sigmoid(Op):
+    """σ(x) = 1 / (1 + e^-x);  ∂/∂x = σ(x)·(1 - σ(x))."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return m.div(1.0, 1.0 + m.exp(-x))
+
+    def backward(self, m, g, out, x):
+        return (g * (1.0 - out) * out,)
+
+
+class ReLU(Op):
+    """max(0, x);  ∂/∂x = 1 if x > 0 else 0 (the subgradient 0 at x = 0)."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return m.where(m.lt(x, 0.0), 0.0, x)
+
+    def backward(self, m, g, out, x):
+        return (m.where(m.le(out, 0.0), 0.0, g),)
+
+
+class Abs(Op):
+    """|x|;  ∂/∂x = sign(x) (the subgradient 0 at x = 0)."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return m.abs(x)
+
+    def backward(self, m, g, out, x):
+        return (g * m.sign(x),)
+
+
+class Sin(Op):
+    """sin x;  ∂/∂x = cos x."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return m.sin(x)
+
+    def backward(self, m, g, out, x):
+        return (g * m.cos(x),)
+
+
+class Cos(Op):
+    """cos x;  ∂/∂x = -sin x."""
+
+    arity = 1
+
+    def forward(self, m, x):
+        return m.cos(x)
+
+    def backward(self, m, g, out, x):
+        return (g * -m.sin(x),)
+
+
+class Dot(Op):
+    """A whole neuron's sum in one node: w·x + b = b + w₁x₁ + … + wₙxₙ.
+
+    Inputs are ``(w₁ … wₙ, x₁ … xₙ, b)``;  ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1.
+    The sum runs left to right from ``b``, exactly as the lecture's
+    ``sum((wi*xi for ...), b)``, so the fused and unfused neurons agree to the bit.
+    """
+
+    def forward(self, m, *wxb):
+        n = len(wxb) // 2
+        return reduce(add, map(mul, wxb[:n], wxb[n : 2 * n]), wxb[-1])
+
+    def backward(self, m, g, out, *wxb):
+        n = len(wxb) // 2
+        return (*map(mul, repeat(g, n), wxb[n : 2 * n]), *map(mul, repeat(g, n), wxb[:n]), g)
+
+
+ADD = Add("+")
+SUB = Sub("-")
+MUL = Mul("*")
+DIV = Div("/")
+NEG = Neg("neg")
+POW = Pow("**")
+EXP = Exp("exp")
+LOG = Log("log")
+SQRT = Sqrt("sqrt")
+TANH = Tanh("tanh")
+SIGMOID = Sigmoid("sigmoid")
+RELU = ReLU("ReLU")
+ABS = Abs("abs")
+SIN = Sin("sin")
+COS = Cos("cos")
+DOT = Dot("dot")
+
+OPS: dict[str, Op] = {
+    op: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, SIN, COS, DOT)
+}
+"""Every fixed operation by its symbol (``x ** c`` ops are made per constant)."""
+
+_POW_CONSTS: dict[tuple[type, float], PowConst] = {}
+
+
+def pow_const(exponent: int | float) -> PowConst:
+    """The shared ``**c`` operation for a constant exponent, named as written (``**2``, ``**0.5``)."""
+    key = (type(exponent), exponent)
+    op = _POW_CONSTS.get(key)
+    if op is None:
+        op = PowConst(exponent)
+        if len(_POW_CONSTS) < 4096:
+            _POW_CONSTS[key] = op
+    return op
+
+
+def op_from_symbol(symbol: str) -> Op:
+    """The operation a symbol names: ``'+'``, ``'tanh'``, ``'**2'``, ...
+
+    Raises ``ValueError`` naming the symbol when it is not one micrograd knows.
+    """
+    if isinstance(symbol, Op):
+        return symbol
+    op = OPS.get(symbol)
+    if op is not None:
+        return op
+    if symbol.startswith("**") and len(symbol) > 2:
+        text = symbol[2:]
+        try:
+            exponent: float = int(text)
+        except ValueError:
+            try:
+                exponent = float(text)
+            except ValueError:
+                exponent = None  # type: ignore[assignment]
+        if exponent is not None:
+            return pow_const(exponent)
+    known = ", ".join(repr(s) for s in OPS)
+    raise ValueError(f"unknown operation {symbol!r}: known are {known} and '**c' for a constant c")
