@@ -95,7 +95,6 @@ def w1(repeats: int) -> dict[str, float]:
     random.seed(1337)
     baseline = lecture_engine.MLP(2, [16, 16, 1])
     results["lecture-style baseline"] = median_ms(lambda: scalar_step(baseline, X, y), repeats)
-    del baseline
     random.seed(1337)
     unfused = nn.MLP(2, [16, 16, 1], fused=False)
     results["micrograd eager, unfused"] = median_ms(lambda: scalar_step(unfused, X, y), repeats)
@@ -130,12 +129,12 @@ def w2(sizes: list[int]) -> list[tuple[int, str, str, str]]:
     rows = []
     for n in sizes:
         repeats = 3 if n <= 10**5 else 1
-        ours = median_ms(lambda: chain(Value, n), repeats, warmup=0)
+        ours = median_ms(lambda n=n: chain(Value, n), repeats, warmup=0)
         try:
-            base = f"{median_ms(lambda: chain(lecture_engine.Value, n), repeats, warmup=0):.1f}"
+            base = f"{median_ms(lambda n=n: chain(lecture_engine.Value, n), repeats, warmup=0):.1f}"
         except RecursionError:
             base = "RecursionError"
-        theirs = f"{median_ms(lambda: torch_chain(n), repeats, warmup=0):.1f}" if torch is not None else "-"
+        theirs = f"{median_ms(lambda n=n: torch_chain(n), repeats, warmup=0):.1f}" if torch is not None else "-"
         rows.append((n, f"{ours:.1f}", base, theirs))
     return rows
 

@@ -18,10 +18,10 @@ tuples, and the graph is sorted without recursion, so a chain a million nodes de
 from __future__ import annotations
 
 import numbers
-from operator import attrgetter
 from collections.abc import Iterable, Sequence
 from contextlib import ContextDecorator
-from typing import Any, Union
+from operator import attrgetter
+from typing import Any
 
 from micrograd.ops import (
     ABS,
@@ -40,6 +40,8 @@ from micrograd.ops import (
     SQRT,
     SUB,
     TANH,
+    WHERE_FIRST,
+    WHERE_SECOND,
     FloatMath,
     Op,
     op_from_symbol,
@@ -48,8 +50,7 @@ from micrograd.ops import (
 
 __all__ = ["Value", "grad", "no_grad", "is_grad_enabled", "topological_order", "dot"]
 
-Number = Union[int, float]
-Scalar = Union["Value", int, float]
+Scalar = Any  # a Value or a real number (int, float, NumPy scalar)
 
 _grad_enabled = True
 
@@ -321,19 +322,31 @@ class Value:
 
         Leaves (inputs, parameters) accumulate: calling it twice doubles their grads,
         as in PyTorch. Intermediate nodes are recomputed each time. With
-        ``create_graph=True`` the grads are Values that can be differentiated again.
+        ``create_graph=True`` the leaves' grads are Values that can be differentiated
+        again; as in PyTorch, such a grad refers to a graph that refers to its leaf
+        (a reference cycle until ``zero_grad``), so prefer :func:`grad` for that work.
         """
-        order = topological_order(self, leaves=False)
+        order = topological_order(self)
+        leaves = [node for node in order if not node._prev]
+        earlier = [leaf.grad for leaf in leaves]  # leaves sum this pass's contributions first, then add
         for node in order:
             node.grad = 0.0
         if create_graph:
-            self.grad = _accumulate(self.grad, _leaf(1.0))
+            self.grad = _leaf(1.0)
             for node in reversed(order):
                 node._backward(create_graph=True)
+            for node in order:
+                if node._prev:  # a Value grad here would refer back to its own node: keep the number
+                    node.grad = node.grad.data
+            for leaf, before in zip(leaves, earlier):
+                leaf.grad = _accumulate(before, leaf.grad)
             return
-        self.grad += 1.0
+        self.grad = 1.0
         for node in reversed(order):  # node._backward(), unrolled by arity: this loop is the hot path
-            parents, rule, g = node._prev, node._op.backward, node.grad  # type: ignore[attr-defined]
+            parents = node._prev
+            if not parents:
+                continue
+            rule, g = node._op.backward, node.grad  # type: ignore[attr-defined]
             if len(parents) == 2:
                 a, b = parents
                 ga, gb = rule(FloatMath, g, node.data, a.data, b.data)
@@ -346,6 +359,9 @@ class Value:
             else:
                 for parent, pg in zip(parents, rule(FloatMath, g, node.data, *map(_data_of, parents))):
                     parent.grad += pg
+        for leaf, before in zip(leaves, earlier):
+            if before:
+                leaf.grad = before + leaf.grad
 
 
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
@@ -400,8 +416,9 @@ def _data(x: Any) -> float:
 class ValueMath:
     """The Value backend: a rule run with it builds graph nodes (for higher-order grads).
 
-    Conditions (``where``, comparisons, ``sign``) read the numbers and act as constants,
-    exactly as PyTorch treats them: their derivative is zero.
+    Comparisons and ``sign`` read the numbers and act as constants (their derivative is
+    zero, as in PyTorch); ``where`` builds a node that routes the gradient to the branch
+    that was taken.
     """
 
     @staticmethod
@@ -425,8 +442,8 @@ class ValueMath:
         return FloatMath.sign(_data(x))
 
     @staticmethod
-    def where(condition: bool, if_true: Any, if_false: Any) -> Any:
-        return if_true if condition else if_false
+    def where(condition: bool, if_true: Any, if_false: Any) -> Value:
+        return _binary(WHERE_FIRST if condition else WHERE_SECOND, _lift(if_true), _lift(if_false))
 
     lt = staticmethod(lambda a, b: _data(a) < _data(b))
     le = staticmethod(lambda a, b: _data(a) <= _data(b))

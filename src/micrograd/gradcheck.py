@@ -46,7 +46,8 @@ def gradcheck(
     xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
     for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         if not isinstance(number, (int, float)) or not number >= 0 or (name == "eps" and number == 0):
-            raise ValueError(f"gradcheck: {name} must be a {'positive' if name == 'eps' else 'non-negative'} number, got {number!r}")
+            kind = "positive" if name == "eps" else "non-negative"
+            raise ValueError(f"gradcheck: {name} must be a {kind} number, got {number!r}")
 
     outputs = _outputs(f(*xs))
     analytic = [grad(out, xs) for out in outputs]

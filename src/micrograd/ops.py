@@ -57,6 +57,8 @@ __all__ = [
     "SIN",
     "COS",
     "DOT",
+    "WHERE_FIRST",
+    "WHERE_SECOND",
     "PowConst",
 ]
 
@@ -263,7 +265,7 @@ class PowConst(Op):
     def backward(self, m, g, out, x):
         c = self.exponent
         if c == 0:
-            return (g * 0.0,)
+            return (0.0,)
         return (g * (c * m.pow(x, c - 1)),)
 
 
@@ -392,6 +394,33 @@ class Dot(Op):
         return (*map(mul, repeat(g, n), wxb[n : 2 * n]), *map(mul, repeat(g, n), wxb[:n]), g)
 
 
+class Where(Op):
+    """One of two inputs, by a condition fixed when the node is made: a if condition else b;
+    ∂/∂a = 1 if condition else 0, ∂/∂b the other way round.
+
+    Gradient graphs (``create_graph=True``) use it where a rule chooses between two
+    formulas, so that the branch not taken still receives a zero gradient, exactly as
+    PyTorch's ``where`` does (0 times an infinite local derivative is then nan there too).
+    """
+
+    arity = 2
+    take_first: bool
+
+    def __new__(cls, take_first: bool) -> Where:
+        op = super().__new__(cls, "where")
+        op.take_first = take_first
+        return op
+
+    def __reduce__(self):
+        return (Where, (self.take_first,))
+
+    def forward(self, m, a, b):
+        return a if self.take_first else b
+
+    def backward(self, m, g, out, a, b):
+        return (g, 0.0) if self.take_first else (0.0, g)
+
+
 ADD = Add("+")
 SUB = Sub("-")
 MUL = Mul("*")
@@ -408,6 +437,8 @@ ABS = Abs("abs")
 SIN = Sin("sin")
 COS = Cos("cos")
 DOT = Dot("dot")
+WHERE_FIRST = Where(True)
+WHERE_SECOND = Where(False)
 
 OPS: dict[str, Op] = {
     op: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, SIN, COS, DOT)

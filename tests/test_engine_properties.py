@@ -1,0 +1,79 @@
+"""Property-based tests: random expression graphs agree with PyTorch and with calculus."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, note
+from strategies import agree, programs, run_micrograd, run_torch
+
+from micrograd import Value, grad, gradcheck
+
+
+def assert_agree(ours: dict, theirs: dict, rel: float) -> None:
+    assert agree(ours["value"], theirs["value"], rel), ("value", ours["value"], theirs["value"])
+    for i, (a, b) in enumerate(zip(ours["grads"], theirs["grads"], strict=True)):
+        assert agree(a, b, rel), (f"d/dx{i}", a, b)
+    for i, (row_a, row_b) in enumerate(zip(ours.get("hessian", []), theirs.get("hessian", []), strict=True)):
+        for j, (a, b) in enumerate(zip(row_a, row_b, strict=True)):
+            assert agree(a, b, rel), (f"d2/dx{i}dx{j}", a, b)
+
+
+@pytest.mark.torch
+@given(programs())
+def test_random_expressions_agree_with_pytorch(program):
+    import torch
+
+    note(repr(program))
+    assert_agree(run_micrograd(program), run_torch(program, torch), rel=1e-9)
+
+
+@pytest.mark.torch
+@given(programs(max_steps=6))
+def test_random_expressions_second_derivatives_agree_with_pytorch(program):
+    import torch
+
+    note(repr(program))
+    assert_agree(run_micrograd(program, order=2), run_torch(program, torch, order=2), rel=1e-9)
+
+
+@given(programs())
+def test_backward_and_grad_agree_and_backward_accumulates(program):
+    xs = [Value(v) for v in program.leaves]
+    out = program.run(xs)
+    expected = grad(out, xs)
+    out.backward()
+    first = [x.grad for x in xs]
+    out.backward()
+    for g, once, twice in zip(expected, first, (x.grad for x in xs)):
+        assert (math.isnan(g) and math.isnan(once)) or g == once
+        assert (math.isnan(once) and math.isnan(twice)) or twice == 2 * once
+
+
+@given(programs(max_steps=6))
+def test_gradients_match_central_differences_where_smooth(program):
+    """Away from kinks and domain edges, backprop equals finite differences."""
+    xs = [Value(v) for v in program.leaves]
+    out = program.run(xs)
+    if not math.isfinite(out.data) or abs(out.data) > 1e6:
+        return
+    analytic = grad(out, xs)
+    if not all(math.isfinite(g) and abs(g) < 1e4 for g in analytic):
+        return
+    eps = 1e-6
+    for i in range(len(xs)):
+        values = []
+        for shift in (eps, -eps, 2 * eps, -2 * eps):
+            moved = [Value(v + shift if j == i else v) for j, v in enumerate(program.leaves)]
+            values.append(program.run(moved).data)
+        plus, minus, plus2, minus2 = values
+        central = (plus - minus) / (2 * eps)
+        wide = (plus2 - minus2) / (4 * eps)
+        if not (math.isfinite(central) and math.isfinite(wide)) or abs(central - wide) > 1e-4 * (1 + abs(central)):
+            continue  # a kink or a domain edge within eps: finite differences say nothing there
+        assert abs(analytic[i] - central) <= 1e-4 * (1 + abs(central)), (i, analytic[i], central)
+
+
+def test_gradcheck_on_a_fixed_random_like_expression():
+    assert gradcheck(lambda a, b: (a * b + a.exp() / b).tanh() * (b - a).sigmoid(), [Value(0.4), Value(-1.3)])
