@@ -99,19 +99,33 @@ def programs(draw: st.DrawFn, max_leaves: int = 3, max_steps: int = 10) -> Progr
     return Program(leaves, tuple(steps))
 
 
+def _scale(v: Any) -> float:
+    """The largest finite magnitude among the nodes that computed ``v``: the size of the
+    terms it was summed from, against which its rounding error must be measured."""
+    from micrograd import Value, topological_order
+
+    if not isinstance(v, Value):
+        return abs(v) if math.isfinite(v) else 0.0
+    return max((abs(n.data) for n in topological_order(v) if math.isfinite(n.data)), default=0.0)
+
+
 def run_micrograd(program: Program, order: int = 1) -> dict[str, Any]:
-    """Output value and gradient with respect to each leaf (and the Hessian if order=2)."""
+    """Output value, gradient with respect to each leaf (and the Hessian if order=2), and
+    for each number the scale of the terms it came from (see ``agree``)."""
     from micrograd import Value, grad
 
     xs = [Value(v) for v in program.leaves]
     out = program.run(xs)
-    result: dict[str, Any] = {"value": out.data}
-    if order == 1:
-        result["grads"] = list(grad(out, xs))
-    else:
-        grads = grad(out, xs, create_graph=True)
-        result["grads"] = [g.data for g in grads]
-        result["hessian"] = [list(grad(g, xs)) for g in grads]
+    grads = grad(out, xs, create_graph=True)
+    result: dict[str, Any] = {
+        "value": out.data,
+        "grads": [g.data for g in grads],
+        "scales": {"value": _scale(out), "grads": [_scale(g) for g in grads]},
+    }
+    if order == 2:
+        rows = [grad(g, xs, create_graph=True) for g in grads]
+        result["hessian"] = [[h.data for h in row] for row in rows]
+        result["scales"]["hessian"] = [[_scale(h) for h in row] for row in rows]
     return result
 
 

@@ -12,12 +12,13 @@ from micrograd import Value, grad, gradcheck
 
 
 def assert_agree(ours: dict, theirs: dict, rel: float) -> None:
-    assert agree(ours["value"], theirs["value"], rel), ("value", ours["value"], theirs["value"])
+    scales = ours["scales"]
+    assert agree(ours["value"], theirs["value"], rel, scales["value"]), ("value", ours["value"], theirs["value"])
     for i, (a, b) in enumerate(zip(ours["grads"], theirs["grads"], strict=True)):
-        assert agree(a, b, rel), (f"d/dx{i}", a, b)
+        assert agree(a, b, rel, scales["grads"][i]), (f"d/dx{i}", a, b)
     for i, (row_a, row_b) in enumerate(zip(ours.get("hessian", []), theirs.get("hessian", []), strict=True)):
         for j, (a, b) in enumerate(zip(row_a, row_b, strict=True)):
-            assert agree(a, b, rel), (f"d2/dx{i}dx{j}", a, b)
+            assert agree(a, b, rel, scales["hessian"][i][j]), (f"d2/dx{i}dx{j}", a, b)
 
 
 @pytest.mark.torch
@@ -64,13 +65,13 @@ def test_gradients_match_central_differences_where_smooth(program):
     eps = 1e-6
     for i in range(len(xs)):
         values = []
-        for shift in (eps, -eps, 2 * eps, -2 * eps):
+        for shift in (eps, -eps, 0.0):
             moved = [Value(v + shift if j == i else v) for j, v in enumerate(program.leaves)]
             values.append(program.run(moved).data)
-        plus, minus, plus2, minus2 = values
+        plus, minus, here = values
         central = (plus - minus) / (2 * eps)
-        wide = (plus2 - minus2) / (4 * eps)
-        if not (math.isfinite(central) and math.isfinite(wide)) or abs(central - wide) > 1e-4 * (1 + abs(central)):
+        right, left = (plus - here) / eps, (here - minus) / eps
+        if not all(map(math.isfinite, (central, left, right))) or abs(right - left) > 1e-3 * (1 + abs(central)):
             continue  # a kink or a domain edge within eps: finite differences say nothing there
         assert abs(analytic[i] - central) <= 1e-4 * (1 + abs(central)), (i, analytic[i], central)
 

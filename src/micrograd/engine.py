@@ -429,6 +429,10 @@ class ValueMath:
     def pow(a: Any, b: Any) -> Value:
         return _lift(a) ** b
 
+    @staticmethod
+    def pow_scalar(x: Any, c: float) -> Value:
+        return _lift(x) ** c
+
     exp = staticmethod(lambda x: _lift(x).exp())
     log = staticmethod(lambda x: _lift(x).log())
     sqrt = staticmethod(lambda x: _lift(x).sqrt())

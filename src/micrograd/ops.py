@@ -19,8 +19,8 @@ with and the few functions those numbers need (``m.exp``, ``m.div``, ``m.where``
   source code (:mod:`micrograd.compile`).
 
 Operators ``+ - *`` and unary ``-`` are used directly; division and powers go through
-``m.div`` and ``m.pow`` because Python's float ``/`` and ``**`` raise where IEEE 754
-(and PyTorch) give ``inf`` or ``nan``. Each derivative follows PyTorch's formula
+``m.div``, ``m.pow`` and ``m.pow_scalar`` (a constant exponent) because Python's float
+``/`` and ``**`` raise where IEEE 754 (and PyTorch) give ``inf`` or ``nan``. Each derivative follows PyTorch's formula
 (``derivatives.yaml``) so that results agree with it to the last bit wherever
 floating point allows.
 
@@ -92,6 +92,27 @@ class FloatMath:
                 odd_integer = b == int(b) and int(b) % 2 == 1
                 return math.copysign(_INF, a) if odd_integer else _INF
             return _NAN
+
+    @staticmethod
+    def pow_scalar(x: float, c: float) -> float:
+        """x ** c for a constant c as PyTorch computes it: x·x for 2, √x for ½, 1/√x for -½, ...
+
+        Equal to ``pow`` for finite x up to rounding; at -0.0 and -inf the square-root
+        forms give PyTorch's signed zeros, infinities and nans.
+        """
+        if c == 2:
+            return x * x
+        if c == 0.5:
+            return FloatMath.sqrt(x)
+        if c == -0.5:
+            return FloatMath.div(1.0, FloatMath.sqrt(x))
+        if c == -1:
+            return FloatMath.div(1.0, x)
+        if c == 3:
+            return x * x * x
+        if c == -2:
+            return FloatMath.div(1.0, x * x)
+        return FloatMath.pow(x, c)
 
     @staticmethod
     def exp(x: float) -> float:
@@ -260,13 +281,13 @@ class PowConst(Op):
         return (PowConst, (self.exponent,))
 
     def forward(self, m, x):
-        return m.pow(x, self.exponent)
+        return m.pow_scalar(x, self.exponent)
 
     def backward(self, m, g, out, x):
         c = self.exponent
         if c == 0:
             return (0.0,)
-        return (g * (c * m.pow(x, c - 1)),)
+        return (g * (c * m.pow_scalar(x, c - 1)),)
 
 
 class Exp(Op):
