@@ -416,9 +416,8 @@ def _data(x: Any) -> float:
 class ValueMath:
     """The Value backend: a rule run with it builds graph nodes (for higher-order grads).
 
-    Comparisons and ``sign`` read the numbers and act as constants (their derivative is
-    zero, as in PyTorch); ``where`` builds a node that routes the gradient to the branch
-    that was taken.
+    Comparisons and ``sign`` read the numbers and act as constants (no edge, as in
+    PyTorch); ``where`` builds a node that routes the gradient to the branch taken.
     """
 
     @staticmethod

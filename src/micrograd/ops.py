@@ -359,7 +359,9 @@ class ReLU(Op):
         return m.where(m.lt(x, 0.0), 0.0, x)
 
     def backward(self, m, g, out, x):
-        return (m.where(m.le(out, 0.0), 0.0, g),)
+        # 0·out rather than 0: in a gradient graph this keeps PyTorch's zero-gradient
+        # edge to out, so nan and inf reach the same places as in PyTorch.
+        return (m.where(m.le(out, 0.0), 0.0 * out, g),)
 
 
 class Abs(Op):
