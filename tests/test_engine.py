@@ -461,6 +461,14 @@ def test_gradcheck_passes_for_every_smooth_op():
     assert gradcheck(f, [Value(0.3, label="a"), Value(1.7, label="b"), Value(2.2, label="c")])
 
 
+def test_gradcheck_checks_second_derivatives_through_grad():
+    def first_derivative(x):
+        (dx,) = grad(x.sin() * x**2, [x], create_graph=True)
+        return dx
+
+    assert gradcheck(first_derivative, [Value(0.8)])
+
+
 def test_gradcheck_reports_a_wrong_gradient_readably():
     from micrograd import GradcheckError
 
