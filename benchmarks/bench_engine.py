@@ -1,15 +1,21 @@
-"""Engine speed and memory, side by side in one process: micrograd, the lecture-style
-baseline (``lecture_engine.py``) and PyTorch (if installed).
+"""Engine speed and memory, side by side in one process: the lecture-style baseline
+(``lecture_engine.py``), micrograd eager (unfused and fused neurons), micrograd compiled
+(pure Python and NumPy) and PyTorch (if installed).
 
     python benchmarks/bench_engine.py            # everything (a few minutes)
-    python benchmarks/bench_engine.py --quick    # fewer repeats, chains up to 1e5
+    python benchmarks/bench_engine.py --quick    # fewer rounds, chains up to 1e5
 
 W1  one training step of MLP 2-16-16-1 on 100 moons points (hinge + 1e-4·L2, SGD)
+W4  one epoch of the sine fit: MLP 1-16-16-1 on 121 points, full-batch MSE, SGD
 W2  a chain x = x*0.999 + 0.001 of N steps, then backward
 W3  the sum of 1e6 products a_i*b_i, then backward; bytes per node (tracemalloc)
 
 Each engine runs its steps back to back, as in a training loop (so each pays for its
 own garbage collection), with a full collection between engines that is not timed.
+W1 and W4 run in rounds: every round times each engine once, in turn, so that all of
+them meet the same machine (a shared machine's speed drifts by 2x over minutes). The
+table gives the median over the rounds of each engine's time per step, and the median
+of its per-round ratio to the baseline and to PyTorch.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lecture_engine  # noqa: E402
 
+import micrograd  # noqa: E402
 from micrograd import nn  # noqa: E402
-from micrograd.data import moons  # noqa: E402
+from micrograd.data import moons, sine  # noqa: E402
 from micrograd.engine import Value, topological_order  # noqa: E402
 
 try:
@@ -86,24 +93,192 @@ def torch_step_factory(X, y):
     return step
 
 
-def w1(repeats: int) -> dict[str, float]:
+def compiled_moons_step(model, X, y, backend: str, lr=0.01):
+    """The same step compiled: the per-sample loss traced once, the batch run as generated code.
+
+    The mean over the batch of (hinge + L2) is the scalar step's data loss + L2. Like
+    PyTorch's tensors, the NumPy step gets the data as arrays made once, outside the step.
+    """
+    params = model.parameters()
+
+    def loss_fn(x, yi):
+        return (1 + -yi * model(x)).relu() + 1e-4 * sum(p * p for p in params)
+
+    step = micrograd.compile(loss_fn, backend=backend)
+    if backend == "numpy":
+        import numpy as np
+
+        X, y = np.array(X, dtype=float), np.array(y, dtype=float)
+
+    def run():
+        for p in params:
+            p.grad = 0.0
+        loss = step(X, y)
+        for p in params:
+            p.data -= lr * p.grad
+        return loss
+
+    return run
+
+
+def interleaved(engines: dict, rounds: int, budget_s: float = 0.05) -> dict[str, dict[str, float]]:
+    """Time every engine once per round, in turn; per engine the median ms per step over the
+    rounds, and the medians of its per-round ratios to the first engine and to the last.
+
+    Each timing runs enough steps back to back to last about ``budget_s`` (at least one).
+    """
+    steps = {}
+    for name, step in engines.items():  # warm up (and trace, for compiled steps); count steps
+        gc.collect()
+        start = time.perf_counter()
+        step()
+        steps[name] = max(1, int(budget_s / max(time.perf_counter() - start, 1e-9)))
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    for _ in range(rounds):
+        for name, step in engines.items():
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(steps[name]):
+                step()
+            times[name].append((time.perf_counter() - start) / steps[name] * 1e3)
+    first, last = next(iter(engines)), list(engines)[-1]
+    return {
+        name: {
+            "ms": statistics.median(ts),
+            "vs first": statistics.median(f / t for f, t in zip(times[first], ts)),
+            "vs last": statistics.median(t / r for t, r in zip(ts, times[last])),
+        }
+        for name, ts in times.items()
+    }
+
+
+def moons_engines() -> dict:
     X, labels = moons(100, noise=0.1, seed=0)
     y = [2 * label - 1 for label in labels]
-    results = {}
+    import random
+
+    engines = {}
+    random.seed(1337)
+    baseline = lecture_engine.MLP(2, [16, 16, 1])
+    engines["lecture-style baseline"] = lambda: scalar_step(baseline, X, y)
+    random.seed(1337)
+    unfused = nn.MLP(2, [16, 16, 1], fused=False)
+    engines["micrograd eager, unfused"] = lambda: scalar_step(unfused, X, y)
+    random.seed(1337)
+    fused = nn.MLP(2, [16, 16, 1])
+    engines["micrograd eager, fused"] = lambda: scalar_step(fused, X, y)
+    random.seed(1337)
+    engines["micrograd compiled, pure Python"] = compiled_moons_step(nn.MLP(2, [16, 16, 1]), X, y, "python")
+    random.seed(1337)
+    engines["micrograd compiled, NumPy"] = compiled_moons_step(nn.MLP(2, [16, 16, 1]), X, y, "numpy")
+    if torch is not None:
+        engines["PyTorch (nn.Linear, batch 100, float64)"] = torch_step_factory(X, y)
+    return engines
+
+
+def w1(repeats: int) -> dict[str, float]:
+    """W1 with the engines of the original benchmark only, one after the other (median ms)."""
+    engines = moons_engines()
+    return {name: median_ms(step, repeats * 5 if "PyTorch" in name else repeats) for name, step in engines.items()}
+
+
+# --- W4: one epoch of the sine fit ---------------------------------------------------
+
+
+def sine_scalar_step(model, xs, ys, lr=0.05):
+    """One full-batch epoch of the sine fit, written against the shared Value API."""
+    preds = [model([x]) for x in xs]
+    loss = sum((p - t) ** 2 for p, t in zip(preds, ys)) * (1.0 / len(ys))
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= lr * p.grad
+    return loss.data
+
+
+def compiled_sine_step(model, xs, ys, backend: str, lr=0.05):
+    params = model.parameters()
+    step = micrograd.compile(lambda x, t: (model([x]) - t) ** 2, backend=backend)
+    if backend == "numpy":
+        import numpy as np
+
+        xs, ys = np.array(xs), np.array(ys)
+
+    def run():
+        for p in params:
+            p.grad = 0.0
+        loss = step(xs, ys)
+        for p in params:
+            p.data -= lr * p.grad
+        return loss
+
+    return run
+
+
+def torch_sine_step_factory(xs, ys, lr=0.05):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(1, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1)
+    ).double()
+    xt = torch.tensor(xs, dtype=torch.float64).unsqueeze(1)
+    yt = torch.tensor(ys, dtype=torch.float64)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+
+    def step():
+        loss = ((model(xt).squeeze(1) - yt) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def sine_engines() -> dict:
+    xs, ys = sine()
+    import random
+
+    def mlp(**kwargs):
+        return nn.MLP(1, [16, 16, 1], init="scaled", rng=random.Random(1337), **kwargs)
+
+    random.seed(1337)
+    baseline = lecture_engine.MLP(1, [16, 16, 1])
+    engines = {
+        "lecture-style baseline": lambda: sine_scalar_step(baseline, xs, ys),
+        "micrograd eager, unfused": (lambda m: lambda: sine_scalar_step(m, xs, ys))(mlp(fused=False)),
+        "micrograd eager, fused": (lambda m: lambda: sine_scalar_step(m, xs, ys))(mlp()),
+        "micrograd compiled, pure Python": compiled_sine_step(mlp(), xs, ys, "python"),
+        "micrograd compiled, NumPy": compiled_sine_step(mlp(), xs, ys, "numpy"),
+    }
+    if torch is not None:
+        engines["PyTorch (nn.Linear, batch 121, float64)"] = torch_sine_step_factory(xs, ys)
+    return engines
+
+
+def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
+    print(title)
+    has_torch = any("PyTorch" in name for name in results)
+    header = f"    {'engine':42} {'ms/step':>9} {'× faster than baseline':>24}"
+    print(header + ("  time vs PyTorch" if has_torch else ""))
+    for name, r in results.items():
+        line = f"    {name:42} {r['ms']:9.3f} {r['vs first']:23.1f}x"
+        if has_torch:
+            line += f" {r['vs last']:16.2f}"
+        print(line)
+
+
+def compile_ms() -> float:
+    """Tracing the moons loss and writing its NumPy program, once (ms)."""
     import random
 
     random.seed(1337)
-    baseline = lecture_engine.MLP(2, [16, 16, 1])
-    results["lecture-style baseline"] = median_ms(lambda: scalar_step(baseline, X, y), repeats)
-    random.seed(1337)
-    unfused = nn.MLP(2, [16, 16, 1], fused=False)
-    results["micrograd eager, unfused"] = median_ms(lambda: scalar_step(unfused, X, y), repeats)
-    random.seed(1337)
-    fused = nn.MLP(2, [16, 16, 1])
-    results["micrograd eager, fused"] = median_ms(lambda: scalar_step(fused, X, y), repeats)
-    if torch is not None:
-        results["PyTorch (nn.Linear, batch 100, float64)"] = median_ms(torch_step_factory(X, y), repeats * 5, 3)
-    return results
+    model = nn.MLP(2, [16, 16, 1])
+    params = model.parameters()
+    X, labels = moons(100, noise=0.1, seed=0)
+    y = [2.0 * label - 1 for label in labels]
+    start = time.perf_counter()
+    micrograd.compile(lambda x, yi: (1 + -yi * model(x)).relu() + 1e-4 * sum(p * p for p in params))(X, y)
+    return (time.perf_counter() - start) * 1e3
 
 
 # --- W2: a long chain ----------------------------------------------------------------
@@ -190,12 +365,18 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}, PyTorch {torch.__version__ if torch else 'not installed'}\n")
 
-    results = w1(3 if args.quick else 7)
-    base = results["lecture-style baseline"]
-    print("W1  one training step, MLP 2-16-16-1, 100 moons points (median ms)")
-    print(f"    {'engine':42} {'ms':>9} {'speed-up vs baseline':>22}")
-    for name, ms in results.items():
-        print(f"    {name:42} {ms:9.2f} {base / ms:21.1f}x")
+    rounds = 5 if args.quick else 11
+    results = interleaved(moons_engines(), rounds)
+    title = "W1  one training step, MLP 2-16-16-1, 100 moons points, hinge + 1e-4·L2, SGD"
+    print_table(f"{title} ({rounds} rounds)", results)
+    print(f"    (tracing and generating the compiled NumPy step once: {compile_ms():.0f} ms)")
+
+    results = interleaved(sine_engines(), rounds)
+    print()
+    title = "W4  one epoch of the sine fit, MLP 1-16-16-1, 121 points, full-batch MSE, SGD"
+    print_table(f"{title} ({rounds} rounds)", results)
+    epoch = results["micrograd compiled, NumPy"]["ms"]
+    print(f"    (2000 epochs compiled with NumPy: about {2000 * epoch / 1e3:.1f} s of steps)")
 
     sizes = [10**3, 10**4, 10**5] + ([] if args.quick else [10**6])
     print("\nW2  chain x = x*0.999 + 0.001 of N steps, then backward (median ms)")

@@ -8,6 +8,7 @@
     7.0
 """
 
+from micrograd.compile import compile
 from micrograd.engine import Value, dot, grad, is_grad_enabled, no_grad, topological_order
 from micrograd.gradcheck import GradcheckError, gradcheck
 from micrograd.nn import MLP, Layer, Module, Neuron
@@ -27,4 +28,5 @@ __all__ = [
     "Neuron",
     "Layer",
     "MLP",
+    "compile",
 ]
