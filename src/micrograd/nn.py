@@ -10,10 +10,12 @@ Both give bit-identical outputs, since the fused sum runs in the same order.
 from __future__ import annotations
 
 import math
+import os
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from micrograd import serialize
 from micrograd.engine import Value, _nary, _to_float
 from micrograd.ops import DOT
 
@@ -255,6 +257,19 @@ class MLP(Module):
             "init": self.init,
             "fused": self.fused,
         }
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture and weights to a JSON file, atomically (see :mod:`micrograd.serialize`)."""
+        serialize.save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> MLP:
+        """The MLP saved at ``path``; a bad file raises ``ModelFileError`` and never gives a half-loaded model."""
+        return serialize.load_model(path, cls)
+
+    def to_torch(self) -> Any:
+        """An equivalent ``torch.nn.Sequential`` (float64) holding this model's weights; needs PyTorch."""
+        return serialize.to_torch(self)
 
     def __call__(self, x: Input) -> Value | list[Value]:
         out = _as_inputs(x, self.nin, f"MLP({self.nin}, {self.nouts})")

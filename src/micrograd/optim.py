@@ -1,0 +1,344 @@
+"""Optimizers and learning-rate schedules: how parameters move once their gradients are known.
+
+Each optimizer has PyTorch's name, constructor arguments and defaults, and performs
+the same arithmetic as ``torch.optim``'s update (same formulas, same order), so a
+trajectory matches PyTorch float64 step for step. Usage is PyTorch's::
+
+    opt = Adam(model.parameters(), lr=0.01)
+    for k in range(steps):
+        opt.zero_grad()
+        loss = ...
+        loss.backward()
+        opt.step()
+
+A schedule is a function from the step number k to a learning rate; apply it with
+``opt.lr = schedule(k)`` before ``opt.step()`` (``fit`` does this for you).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from micrograd.engine import Value
+from micrograd.nn import Module
+from micrograd.ops import FloatMath
+
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "OPTIMIZERS",
+    "Schedule",
+    "LinearDecay",
+    "StepDecay",
+    "CosineDecay",
+]
+
+Schedule = Callable[[int], float]
+"""A learning-rate schedule: step number k (from 0) → learning rate."""
+
+_div = FloatMath.div  # IEEE division: x/0 is ±inf or nan (as in PyTorch), not ZeroDivisionError
+_sqrt = FloatMath.sqrt  # √x, nan below 0
+
+
+def _hyper(name: str, value: Any, *, low: float = 0.0, below: float | None = None) -> float:
+    """A hyperparameter as a float in [low, below), or a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value < low or (below is not None and value >= below):
+        bounds = f"in [{low:g}, {below:g})" if below is not None else f">= {low:g}"
+        raise ValueError(f"Invalid {name} value: {value!r} (it must be a finite number {bounds})")
+    return value
+
+
+def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]:
+    if isinstance(params, Module):
+        params = params.parameters()
+    elif isinstance(params, Value):
+        params = [params]
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(
+            f"{owner} expects model.parameters() (an iterable of Values), got {type(params).__name__}"
+        ) from None
+    if not params:
+        raise ValueError(f"{owner} got an empty parameter list")
+    seen: set[int] = set()
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"{owner}: parameter {i} must be a Value, got {type(p).__name__}")
+        if id(p) in seen:
+            raise ValueError(f"{owner}: parameter {i} appears more than once in the parameter list")
+        seen.add(id(p))
+    return params
+
+
+class Optimizer:
+    """What every optimizer shares: its parameters, a learning rate, ``zero_grad()`` and ``step()``."""
+
+    def __init__(self, params: Module | Iterable[Value], lr: float, maximize: bool = False) -> None:
+        self.params = _parameter_list(params, type(self).__name__)
+        self.lr = lr
+        self.maximize = bool(maximize)
+
+    @property
+    def lr(self) -> float:
+        """The learning rate used by the next ``step()``; schedules set it."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _hyper("learning rate", value)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0, before the next backward pass accumulates into it."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def _grads(self) -> list[float]:
+        """Each parameter's gradient as a float (negated when maximizing)."""
+        grads = []
+        for p in self.params:
+            g = p.grad
+            if type(g) is not float:
+                g = g.data if isinstance(g, Value) else float(g)
+            grads.append(-g if self.maximize else g)
+        return grads
+
+    def step(self) -> None:
+        """Move every parameter once, using its current ``.grad``."""
+        raise NotImplementedError(f"{type(self).__name__} must define step()")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr:g})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay.
+
+    g ← ∇ + λ·p;  b ← μ·b + (1 - τ)·g (b = g at the first step);  g ← g + μ·b (Nesterov) or b;  p ← p - lr·g.
+    With the defaults it is the plain p ← p - lr·∇ of the lecture.
+    """
+
+    def __init__(
+        self,
+        params: Module | Iterable[Value],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, maximize)
+        self.momentum = _hyper("momentum", momentum)
+        self.dampening = _hyper("dampening", dampening, low=-math.inf)
+        self.weight_decay = _hyper("weight_decay", weight_decay)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        self.momentum_buffer: list[float | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
+            if wd != 0:
+                g = g + wd * p.data
+            if mu != 0:
+                buf = self.momentum_buffer[i]
+                buf = g if buf is None else buf * mu + (1 - self.dampening) * g
+                self.momentum_buffer[i] = buf
+                g = g + mu * buf if self.nesterov else buf
+            p.data = p.data - lr * g
+
+
+class Adam(Optimizer):
+    """Adam: steps scaled by running averages of the gradient and of its square.
+
+    m ← m + (1 - β₁)(g - m);  v ← β₂·v + (1 - β₂)·g²;  p ← p - lr/(1 - β₁ᵗ) · m / (√v / √(1 - β₂ᵗ) + ε).
+    ``weight_decay`` adds λ·p to g (L2); with ``decoupled_weight_decay=True`` (AdamW)
+    it shrinks p ← p·(1 - lr·λ) instead. ``amsgrad`` uses the largest v seen so far.
+    """
+
+    def __init__(
+        self,
+        params: Module | Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        super().__init__(params, lr, maximize)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        beta1 = _hyper("beta parameter at index 0", betas[0], below=1.0)
+        beta2 = _hyper("beta parameter at index 1", betas[1], below=1.0)
+        self.betas = (beta1, beta2)
+        self.eps = _hyper("epsilon", eps)
+        self.weight_decay = _hyper("weight_decay", weight_decay)
+        self.amsgrad = bool(amsgrad)
+        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+        self.steps = 0
+        self.exp_avg = [0.0] * len(self.params)
+        self.exp_avg_sq = [0.0] * len(self.params)
+        self.max_exp_avg_sq = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        lr, (beta1, beta2), eps, wd = self.lr, self.betas, self.eps, self.weight_decay
+        self.steps += 1
+        t = float(self.steps)
+        step_size = lr / (1 - beta1**t)
+        bias_correction2_sqrt = (1 - beta2**t) ** 0.5
+        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
+            if wd != 0:
+                if self.decoupled_weight_decay:
+                    p.data = p.data * (1 - lr * wd)
+                else:
+                    g = g + wd * p.data
+            m = self.exp_avg[i] = self.exp_avg[i] + (1 - beta1) * (g - self.exp_avg[i])
+            v = self.exp_avg_sq[i] = self.exp_avg_sq[i] * beta2 + (1 - beta2) * g * g
+            if self.amsgrad:
+                v = self.max_exp_avg_sq[i] = max(self.max_exp_avg_sq[i], v)
+            denom = _div(_sqrt(v), bias_correction2_sqrt) + eps
+            p.data = p.data + -step_size * _div(m, denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default λ = 0.01): p ← p·(1 - lr·λ) before the Adam step."""
+
+    def __init__(
+        self,
+        params: Module | Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: each step divided by a running root-mean-square of the gradient.
+
+    s ← α·s + (1 - α)·g²;  d = √(s - ḡ²) + ε if centered (ḡ ← ḡ + (1 - α)(g - ḡ)) else √s + ε;
+    p ← p - lr·g/d, or with momentum b ← μ·b + g/d, p ← p - lr·b.
+    """
+
+    def __init__(
+        self,
+        params: Module | Iterable[Value],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, maximize)
+        self.alpha = _hyper("alpha", alpha)
+        self.eps = _hyper("epsilon", eps)
+        self.weight_decay = _hyper("weight_decay", weight_decay)
+        self.momentum = _hyper("momentum", momentum)
+        self.centered = bool(centered)
+        self.square_avg = [0.0] * len(self.params)
+        self.grad_avg = [0.0] * len(self.params)
+        self.momentum_buffer = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
+        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
+            if wd != 0:
+                g = g + wd * p.data
+            s = self.square_avg[i] = self.square_avg[i] * alpha + (1 - alpha) * g * g
+            if self.centered:
+                mean = self.grad_avg[i] = self.grad_avg[i] + (1 - alpha) * (g - self.grad_avg[i])
+                avg = _sqrt(s - mean * mean) + eps
+            else:
+                avg = _sqrt(s) + eps
+            if mu > 0:
+                buf = self.momentum_buffer[i] = self.momentum_buffer[i] * mu + _div(g, avg)
+                p.data = p.data - lr * buf
+            else:
+                p.data = p.data + -lr * _div(g, avg)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}
+"""The optimizers by lower-case name."""
+
+
+def _check_k(k: Any) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise ValueError(f"a schedule's step number must be an int >= 0, got {k!r}")
+    return k
+
+
+def _check_steps(steps: Any) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    return steps
+
+
+class LinearDecay:
+    """lr_k = start - (start - end)·k/steps, reaching ``end`` at k = steps and staying there.
+
+    ``LinearDecay(1.0, 0.1, 100)`` is the original micrograd demo's 1.0 - 0.9·k/100.
+    """
+
+    def __init__(self, start: float, end: float, steps: int) -> None:
+        self.start = _hyper("start learning rate", start)
+        self.end = _hyper("end learning rate", end)
+        self.steps = _check_steps(steps)
+
+    def __call__(self, k: int) -> float:
+        return self.start - (self.start - self.end) * min(_check_k(k), self.steps) / self.steps
+
+    def __repr__(self) -> str:
+        return f"LinearDecay({self.start:g} → {self.end:g} over {self.steps} steps)"
+
+
+class StepDecay:
+    """lr_k = start·γ^⌊k / step_size⌋: multiply by γ every ``step_size`` steps (PyTorch's StepLR)."""
+
+    def __init__(self, start: float, step_size: int, gamma: float = 0.1) -> None:
+        self.start = _hyper("start learning rate", start)
+        self.step_size = _check_steps(step_size)
+        self.gamma = _hyper("gamma", gamma)
+
+    def __call__(self, k: int) -> float:
+        return self.start * self.gamma ** (_check_k(k) // self.step_size)
+
+    def __repr__(self) -> str:
+        return f"StepDecay({self.start:g} × {self.gamma:g} every {self.step_size} steps)"
+
+
+class CosineDecay:
+    """lr_k = end + (start - end)·(1 + cos(πk/steps))/2: a half cosine from start to end (k ≥ steps: end)."""
+
+    def __init__(self, start: float, end: float = 0.0, steps: int = 100) -> None:
+        self.start = _hyper("start learning rate", start)
+        self.end = _hyper("end learning rate", end)
+        self.steps = _check_steps(steps)
+
+    def __call__(self, k: int) -> float:
+        progress = min(_check_k(k), self.steps) / self.steps
+        return self.end + (self.start - self.end) * (1 + math.cos(math.pi * progress)) / 2
+
+    def __repr__(self) -> str:
+        return f"CosineDecay({self.start:g} → {self.end:g} over {self.steps} steps)"

@@ -1,0 +1,226 @@
+"""Model files: an MLP's architecture and weights as readable JSON, and its PyTorch twin.
+
+A file looks like::
+
+    {
+      "format": "micrograd.MLP",
+      "version": 1,
+      "architecture": {"nin": 2, "nouts": [16, 16, 1], "activation": "relu", ...},
+      "parameters": {"layers.0.neurons.0.w.0": 0.2364..., ...}
+    }
+
+Numbers are written with ``repr`` precision, so a model reloads bit for bit. Saving
+is atomic: the JSON goes to a temporary file in the same directory, is flushed to
+disk, and then renamed over the target, so a crash mid-write leaves the previous
+file intact. Loading checks everything (JSON syntax, format, version, architecture,
+every weight's name, type and finiteness) before it builds the model, so a bad file
+raises :class:`ModelFileError` and never yields a half-loaded model. No pickle:
+reading a file can never run code.
+
+Only the standard library is imported here; ``to_torch`` imports PyTorch when called.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import numbers
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FORMAT", "VERSION", "ModelFileError", "write_json_atomic", "save_model", "load_model", "to_torch"]
+
+FORMAT = "micrograd.MLP"
+"""The ``format`` entry that marks a micrograd model file."""
+
+VERSION = 1
+"""The file-format version this micrograd writes and reads."""
+
+_ARCHITECTURE_KEYS = ("nin", "nouts", "activation", "output_activation", "init", "fused")
+_TOP_KEYS = ("format", "version", "architecture", "parameters")
+_TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+
+PathLike = str | os.PathLike  # type: ignore[type-arg]
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: the message names the file and what is wrong with it."""
+
+
+def write_json_atomic(path: PathLike, data: Any) -> Path:
+    """Write ``data`` as indented JSON to ``path`` so that the file is either the old one or the new one.
+
+    The text goes to a temporary file beside ``path``, is fsync'ed, and replaces
+    ``path`` with ``os.replace`` (atomic on POSIX and Windows). On any failure the
+    temporary file is removed and ``path`` is untouched.
+    """
+    target = Path(path)
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    temporary = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable where directories can be fsync'ed
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    return target
+
+
+def save_model(model: Any, path: PathLike) -> Path:
+    """Save an MLP (its ``config()`` and ``state_dict()``) to ``path``; see the module docstring.
+
+    Raises ``ValueError`` naming the first weight that is nan or infinite (a diverged
+    model is not worth keeping, and JSON has no such numbers).
+    """
+    parameters = model.state_dict()
+    for name, value in parameters.items():
+        if not math.isfinite(value):
+            raise ValueError(f"cannot save the model: parameter {name!r} is {value} (did training diverge?)")
+    data = {"format": FORMAT, "version": VERSION, "architecture": model.config(), "parameters": parameters}
+    return write_json_atomic(path, data)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ModelFileError(f"contains {name}: every weight must be a finite number")
+
+
+def _read_json(path: Path) -> Any:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ModelFileError(f"{path}: not UTF-8 text (byte {e.start}), so not a micrograd model file") from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except ModelFileError as e:
+        raise ModelFileError(f"{path}: {e}") from None
+    except json.JSONDecodeError as e:
+        raise ModelFileError(
+            f"{path}: not valid JSON (truncated or corrupted?): {e.msg} at line {e.lineno} column {e.colno}"
+        ) from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: JSON nested too deeply to be a micrograd model file") from None
+
+
+def _size(value: Any, where: str, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ModelFileError(f"{path}: {where} must be a positive integer, got {value!r}"[:300])
+    return value
+
+
+def _check_architecture(arch: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(arch, dict):
+        raise ModelFileError(f"{path}: 'architecture' must be an object, got {type(arch).__name__}")
+    missing = [k for k in _ARCHITECTURE_KEYS if k not in arch]
+    unexpected = [k for k in arch if k not in _ARCHITECTURE_KEYS]
+    if missing or unexpected:
+        problem = f"missing {missing}" if missing else f"unexpected {unexpected}"
+        raise ModelFileError(f"{path}: 'architecture' entries {problem}; expected {list(_ARCHITECTURE_KEYS)}"[:300])
+    _size(arch["nin"], "architecture 'nin'", path)
+    nouts = arch["nouts"]
+    if not isinstance(nouts, list) or not nouts:
+        raise ModelFileError(f"{path}: architecture 'nouts' must be a non-empty list of layer sizes, got {nouts!r}")
+    for i, size in enumerate(nouts):
+        _size(size, f"architecture 'nouts'[{i}]", path)
+    for key in ("activation", "output_activation", "init"):
+        if not isinstance(arch[key], str):
+            raise ModelFileError(f"{path}: architecture {key!r} must be a string, got {arch[key]!r}"[:300])
+    if not isinstance(arch["fused"], bool):
+        raise ModelFileError(f"{path}: architecture 'fused' must be true or false, got {arch['fused']!r}"[:300])
+    return arch
+
+
+def _check_parameters(params: Any, arch: dict[str, Any], path: Path) -> dict[str, float]:
+    if not isinstance(params, dict):
+        raise ModelFileError(f"{path}: 'parameters' must be an object of name: number, got {type(params).__name__}")
+    sizes = [arch["nin"], *arch["nouts"]]
+    expected = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True))
+    if len(params) != expected:
+        raise ModelFileError(
+            f"{path}: the architecture {arch['nin']}-{'-'.join(map(str, arch['nouts']))} has {expected} parameters, "
+            f"but the file has {len(params)} (wrong architecture or truncated weights)"
+        )
+    values = {}
+    for name, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ModelFileError(f"{path}: parameter {name!r} must be a number, got {type(value).__name__}"[:300])
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ModelFileError(f"{path}: parameter {name!r} is not a finite number ({str(value)[:30]})")
+        values[name] = number
+    return values
+
+
+def load_model(path: PathLike, cls: type) -> Any:
+    """Read a model file written by :func:`save_model` and return a new ``cls`` (an MLP) with its weights.
+
+    Raises ``OSError`` (e.g. ``FileNotFoundError``) when the file cannot be read, and
+    :class:`ModelFileError` naming the problem for any content that is not exactly
+    a valid model: bad JSON, another format or version, an inconsistent architecture,
+    missing, extra, non-numeric or non-finite weights.
+    """
+    path = Path(path)
+    data = _read_json(path)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a micrograd model file (no \"format\": \"{FORMAT}\" entry)")
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ModelFileError(f"{path}: 'version' must be an integer, got {version!r}"[:300])
+    if version != VERSION:
+        newer = " (written by a newer micrograd)" if version > VERSION else ""
+        raise ModelFileError(f"{path}: unsupported format version {version}{newer}; this micrograd reads {VERSION}")
+    unexpected = [k for k in data if k not in _TOP_KEYS]
+    missing = [k for k in _TOP_KEYS if k not in data]
+    if missing or unexpected:
+        problem = f"missing {missing}" if missing else f"unexpected entries {unexpected}"
+        raise ModelFileError(f"{path}: {problem}; a model file has exactly {list(_TOP_KEYS)}"[:300])
+    arch = _check_architecture(data["architecture"], path)
+    values = _check_parameters(data["parameters"], arch, path)
+    try:
+        model = cls(**arch)
+        model.load_state_dict(values)
+    except (ValueError, TypeError) as e:
+        raise ModelFileError(f"{path}: {e}") from None
+    return model
+
+
+def to_torch(model: Any) -> Any:
+    """An equivalent ``torch.nn.Sequential`` of float64 ``Linear`` layers and activations, with copied weights.
+
+    Row i of a Linear layer's weight is neuron i's ``w``, its bias entry is ``b``, so
+    ``to_torch(model)(torch.tensor(X, dtype=torch.float64))`` gives the model's outputs
+    for every row of X at once (matching micrograd to rounding).
+    """
+    try:
+        import torch
+    except ImportError:
+        raise ImportError('to_torch() needs PyTorch: pip install "micrograd[torch]" (or pip install torch)') from None
+    modules = []
+    for layer in model.layers:
+        neurons = layer.neurons
+        linear = torch.nn.Linear(len(neurons[0].w), len(neurons), dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64))
+            linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
+        modules.append(linear)
+        activation = neurons[0].activation
+        if activation != "linear":
+            modules.append(getattr(torch.nn, _TORCH_ACTIVATIONS[activation])())
+    return torch.nn.Sequential(*modules)

@@ -1,0 +1,460 @@
+"""The training loop: ``fit`` a model to data, with a progress bar and a history of what happened.
+
+One step is: zero the grads, compute the loss on a batch and backpropagate it,
+let the optimizer move the parameters. ``fit`` repeats that for every batch of
+every epoch and records the loss, accuracy and learning rate of each step.
+
+The loss-and-gradient computation of a step is one function (see :data:`StepFn`
+and :func:`make_step`), so another way of computing it (e.g. compiled code) can
+be passed to ``fit(step=...)`` without changing the loop.
+
+Pressing Ctrl-C stops training cleanly after the current step: the model keeps
+everything it has learned and the history is marked ``interrupted``. A loss that
+becomes nan or infinite stops training before the bad step is applied.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import signal
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from micrograd.compile import compile as compile_step
+from micrograd.data import as_inputs, as_targets
+from micrograd.engine import Value, no_grad
+from micrograd.losses import CLASSIFICATION_LOSSES, LOSSES, Loss, get_loss, l2_regularization
+from micrograd.optim import Optimizer, Schedule
+
+__all__ = ["History", "StepFn", "make_step", "make_compiled_step", "fit", "evaluate", "accuracy", "Evaluation"]
+
+class Model(Protocol):
+    """What ``fit`` trains: a Module that maps one input row to a Value (or a list of Values)."""
+
+    def __call__(self, x: Any) -> Any: ...
+
+    def parameters(self) -> list[Value]: ...
+
+
+StepFn = Callable[[list[list[float]], list[Any]], tuple[float, list[Any] | None]]
+"""One training step's computation: ``step(X_batch, y_batch) -> (loss, outputs)``.
+
+It computes the loss on the batch, backpropagates it so that every parameter's
+``.grad`` holds ∂loss/∂p (the grads were zeroed just before), and returns the loss
+as a float and the model's outputs as floats, for the accuracy (or None, and no
+accuracy is recorded for that step)."""
+
+
+def _floats(output: Any) -> Any:
+    """A model output (a Value, or a list of Values for several outputs) as plain floats."""
+    if isinstance(output, Value):
+        return output.data
+    return [v.data for v in output]
+
+
+def _objective(model: Model, loss: Loss, l2: float, outputs: list[Any], targets: list[Any]) -> Value:
+    total = loss(outputs, targets)
+    return total + l2_regularization(model.parameters(), l2) if l2 else total
+
+
+def make_step(model: Model, loss: str | Loss, l2: float = 0.0) -> StepFn:
+    """The eager training step: forward every sample, loss (+ l2·Σp²), ``backward()``.
+
+    ``loss`` is a name from ``micrograd.losses.LOSSES`` or a function
+    ``loss(outputs, targets) -> Value``.
+    """
+    loss_fn = get_loss(loss)
+    l2 = _check_l2(l2)
+
+    def step(X: list[list[float]], y: list[Any]) -> tuple[float, list[Any]]:
+        outputs = [model(x) for x in X]
+        total = _objective(model, loss_fn, l2, outputs, y)
+        total.backward()
+        return total.data, [_floats(o) for o in outputs]
+
+    return step
+
+
+def make_compiled_step(
+    model: Model, loss: str | Loss, l2: float = 0.0, *, reduction: str = "mean", backend: str = "auto"
+) -> StepFn:
+    """The training step as generated code (:func:`micrograd.compile`): the same loss and
+    gradients as :func:`make_step` (to rounding), many times faster.
+
+    The loss of one sample, ``loss([model(x)], [t])`` + l2·Σp², is traced once and then
+    run on whole batches; ``reduction`` says how a batch's per-sample losses combine:
+    ``'mean'`` (the named losses) or ``'sum'`` (a loss function that adds them up).
+    Cross-entropy's label picks a logit, which a trace cannot follow, so the label
+    becomes a one-hot row y and the loss of a sample Σ_c y_c·cross_entropy(z, c).
+    Targets are checked by the loss itself, eagerly, the first time each value is seen.
+    """
+    loss_fn = get_loss(loss)
+    l2 = _check_l2(l2)
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    params = model.parameters()
+    one_hot = loss_fn is LOSSES["cross_entropy"]
+
+    def sample_loss(x: Any, t: Any) -> tuple[Value, Any]:
+        out = model(x)
+        if one_hot:
+            value = sum((t_c * loss_fn([out], [c]) for c, t_c in enumerate(t)), Value(0.0))
+        else:
+            value = loss_fn([out], [t])
+        if l2 and reduction == "mean":  # the same for every sample, so its mean over the batch is itself
+            value = value + l2_regularization(params, l2)
+        return value, out
+
+    compiled = compile_step(sample_loss, backend=backend, has_aux=True)
+    checked: set[Any] = set()
+    classes: list[int] = []  # cross-entropy: the model's number of outputs, found on the first call
+
+    def check(X: list[list[float]], y: list[Any]) -> None:
+        """Let the loss check each target value it has not seen yet (eagerly, on zero outputs)."""
+        if set(map(tuple, y) if isinstance(y[0], list) else y) <= checked:
+            return
+        new = {tuple(t) if isinstance(t, list) else t: t for t in y}
+        new = {key: t for key, t in new.items() if key not in checked}
+        with no_grad():
+            if one_hot and not classes:
+                first = model(X[0])
+                classes.append(len(first) if isinstance(first, list) else 1)
+            zeros = [
+                [Value(0.0) for _ in range(classes[0] if one_hot else len(t))] if one_hot or isinstance(t, list)
+                else Value(0.0)
+                for t in new.values()
+            ]
+            loss_fn(zeros, list(new.values()))
+        checked.update(new)
+
+    def step(X: list[list[float]], y: list[Any]) -> tuple[float, list[Any]]:
+        check(X, y)
+        if one_hot:
+            y = [[1.0 if c == label else 0.0 for c in range(classes[0])] for label in y]
+        value, outputs = compiled(X, y, reduction=reduction)
+        if l2 and reduction == "sum":
+            penalty = l2_regularization(params, l2)
+            penalty.backward()
+            value += penalty.data
+        return value, outputs
+
+    return step
+
+
+def accuracy(outputs: Sequence[Any], targets: Sequence[Any], threshold: float = 0.0) -> float:
+    """The fraction of samples classified right.
+
+    Several outputs per sample: the predicted class is the largest output (argmax)
+    and the target a class index. One output: the prediction is positive when the
+    output is above ``threshold`` (0 for scores and logits), and the target when it
+    is above 0.5, so labels may be 0/1 or -1/+1.
+    """
+    if len(outputs) != len(targets) or not outputs:
+        raise ValueError(
+            f"accuracy needs as many outputs as targets (at least one), got {len(outputs)} and {len(targets)}"
+        )
+    right = 0
+    for out, target in zip(outputs, targets, strict=True):
+        if isinstance(out, (list, tuple)):
+            right += max(range(len(out)), key=out.__getitem__) == target
+        else:
+            right += (out > threshold) == (target > 0.5)
+    return right / len(outputs)
+
+
+@dataclass
+class Evaluation:
+    """A model's loss (including the L2 term, if any) and accuracy on a dataset, and its outputs."""
+
+    loss: float
+    accuracy: float | None
+    outputs: list[Any]
+
+
+def evaluate(
+    model: Model, X: Any, y: Any, loss: str | Loss, l2: float = 0.0, with_accuracy: bool | None = None
+) -> Evaluation:
+    """The loss and accuracy of ``model`` on (X, y), computed without recording a graph.
+
+    ``with_accuracy=None`` measures accuracy for the classification losses
+    (hinge, bce, cross_entropy) and not for the others.
+    """
+    rows = as_inputs(X, getattr(model, "nin", None))
+    targets = as_targets(y, len(rows))
+    loss_fn = get_loss(loss)
+    with no_grad():
+        outputs = [model(x) for x in rows]
+        total = _objective(model, loss_fn, _check_l2(l2), outputs, targets)
+    values = [_floats(o) for o in outputs]
+    acc = accuracy(values, targets) if _wants_accuracy(loss, with_accuracy) else None
+    return Evaluation(total.data, acc, values)
+
+
+@dataclass
+class History:
+    """What happened during ``fit``: one entry per step (and per epoch for validation).
+
+    ``loss[k]``, ``accuracy[k]`` and ``lr[k]`` are step k's loss and accuracy on its
+    batch (measured before its update) and the learning rate it used; ``epoch[k]``
+    is the epoch it belongs to. ``val_loss``/``val_accuracy`` hold one entry per
+    epoch, measured after it. ``stop_reason`` is None when every epoch ran, else
+    ``'interrupted'`` (Ctrl-C), ``'diverged'`` (non-finite loss) or ``'callback'``.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    epoch: list[int] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    epochs: int = 0
+    seconds: float = 0.0
+    stop_reason: str | None = None
+
+    @property
+    def steps(self) -> int:
+        """The number of optimizer steps taken."""
+        return len(self.loss)
+
+    @property
+    def interrupted(self) -> bool:
+        """True when training was stopped with Ctrl-C."""
+        return self.stop_reason == "interrupted"
+
+    @property
+    def diverged(self) -> bool:
+        """True when the loss became nan or infinite and training stopped."""
+        return self.stop_reason == "diverged"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The history as plain lists and numbers (ready for ``json.dump``)."""
+        return {
+            "loss": list(self.loss),
+            "accuracy": list(self.accuracy),
+            "lr": list(self.lr),
+            "epoch": list(self.epoch),
+            "val_loss": list(self.val_loss),
+            "val_accuracy": list(self.val_accuracy),
+            "epochs": self.epochs,
+            "seconds": self.seconds,
+            "stop_reason": self.stop_reason,
+        }
+
+
+def _check_l2(l2: Any) -> float:
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and float(l2) >= 0):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    return float(l2)
+
+
+def _wants_accuracy(loss: str | Loss, requested: bool | None) -> bool:
+    if requested is not None:
+        return bool(requested)
+    return any(loss == name or loss is LOSSES[name] for name in CLASSIFICATION_LOSSES)
+
+
+class _Progress:
+    """A progress bar over epochs: tqdm when installed, else a plain line every tenth of the run."""
+
+    def __init__(self, epochs: int, enabled: bool, description: str) -> None:
+        self.epochs = epochs
+        self.enabled = enabled
+        self.bar = None
+        self.every = max(1, epochs // 10)
+        if not enabled:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=epochs, desc=description, unit="epoch", file=sys.stderr, dynamic_ncols=True,
+                        mininterval=0.25)
+
+    def update(self, epoch: int, metrics: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.set_postfix_str(metrics, refresh=False)
+            self.bar.update(1)
+        elif epoch == 1 or epoch % self.every == 0 or epoch == self.epochs:
+            print(f"epoch {epoch:>{len(str(self.epochs))}}/{self.epochs}  {metrics}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _StopRequest:
+    """Set by the first Ctrl-C during ``fit``; the loop checks it between steps."""
+
+    requested = False
+
+
+@contextmanager
+def _ctrl_c_stops(stop: _StopRequest) -> Iterator[None]:
+    """While training, the first Ctrl-C asks the loop to stop after the current step.
+
+    A second Ctrl-C raises KeyboardInterrupt as usual. Signal handlers can only be
+    installed from the main thread; elsewhere Ctrl-C arrives as KeyboardInterrupt,
+    which ``fit`` also catches.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def request_stop(signum: int, frame: Any) -> None:
+        stop.requested = True
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _batches(n: int, batch_size: int | None, rng: random.Random | None) -> list[list[int]]:
+    order = list(range(n))
+    if batch_size is None or batch_size >= n:
+        return [order]
+    if rng is not None:
+        rng.shuffle(order)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _format_metrics(loss: float, acc: float | None, lr: float, val: tuple[float, float | None] | None) -> str:
+    text = f"loss {loss:.4g}"
+    if acc is not None:
+        text += f"  acc {acc:.1%}"
+    if val is not None:
+        text += f"  val_loss {val[0]:.4g}"
+        if val[1] is not None:
+            text += f"  val_acc {val[1]:.1%}"
+    return text + f"  lr {lr:.3g}"
+
+
+def fit(
+    model: Model,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | Loss,
+    optimizer: Optimizer,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    lr_schedule: Schedule | None = None,
+    l2: float = 0.0,
+    validation: tuple[Any, Any] | None = None,
+    shuffle: bool = True,
+    seed: int | None = 0,
+    with_accuracy: bool | None = None,
+    verbose: bool = True,
+    description: str = "training",
+    callback: Callable[[int, History], Any] | None = None,
+    step: StepFn | None = None,
+) -> History:
+    """Train ``model`` on (X, y) and return the :class:`History`.
+
+    - ``loss``: 'mse', 'hinge', 'bce', 'cross_entropy' or a function ``(outputs, targets) -> Value``;
+      ``l2`` adds l2·Σp² to it.
+    - ``optimizer``: e.g. ``SGD(model.parameters(), lr=0.1)``; ``lr_schedule(k)``, if given,
+      sets its learning rate before step k.
+    - ``batch_size=None`` trains on the whole set at every step; otherwise the samples are
+      shuffled each epoch (``seed``) and cut into mini-batches.
+    - ``validation=(X_val, y_val)`` is evaluated after every epoch.
+    - ``verbose`` shows a progress bar (tqdm if installed) on stderr.
+    - ``callback(epoch, history)`` runs after every epoch; returning True stops training.
+    - ``step`` replaces the eager loss-and-gradient computation (see :data:`StepFn`).
+
+    X and y may be lists or NumPy arrays (e.g. straight from scikit-learn).
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizer must be a micrograd.optim optimizer such as SGD(...), got {type(optimizer).__name__}"
+        )
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be None (the whole set) or an int >= 1, got {batch_size!r}")
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"lr_schedule must be a function of the step number, got {type(lr_schedule).__name__}")
+    rows = as_inputs(X, getattr(model, "nin", None))
+    targets = as_targets(y, len(rows))
+    loss_fn = get_loss(loss)
+    l2 = _check_l2(l2)
+    if validation is not None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise ValueError("validation must be a pair (X_val, y_val)")
+        val_rows = as_inputs(validation[0], getattr(model, "nin", None))
+        val_targets = as_targets(validation[1], len(val_rows))
+    with_acc = _wants_accuracy(loss, with_accuracy)
+    compute = step if step is not None else make_step(model, loss_fn, l2)
+    rng = random.Random(seed) if shuffle else None
+
+    history = History()
+    progress = _Progress(epochs, verbose, description)
+    stop = _StopRequest()
+    start = time.perf_counter()
+    try:
+        with _ctrl_c_stops(stop):
+            for epoch in range(epochs):
+                for batch in _batches(len(rows), batch_size, rng):
+                    if stop.requested:
+                        break
+                    if lr_schedule is not None:
+                        optimizer.lr = lr_schedule(history.steps)
+                    optimizer.zero_grad()
+                    X_batch = [rows[i] for i in batch]
+                    y_batch = [targets[i] for i in batch]
+                    loss_value, outputs = compute(X_batch, y_batch)
+                    if not (math.isfinite(loss_value) and all(math.isfinite(p.grad) for p in optimizer.params)):
+                        history.stop_reason = "diverged"
+                        warnings.warn(
+                            f"training stopped at step {history.steps + 1} (epoch {epoch + 1}): the loss is "
+                            f"{loss_value:.4g} or a gradient is not finite; the learning rate is probably too "
+                            "large. The model keeps its parameters from before this step.",
+                            RuntimeWarning,
+                            stacklevel=2,
+                        )
+                        break
+                    optimizer.step()
+                    history.loss.append(loss_value)
+                    history.lr.append(optimizer.lr)
+                    history.epoch.append(epoch)
+                    if with_acc and outputs is not None:
+                        history.accuracy.append(accuracy(outputs, y_batch))
+                else:
+                    history.epochs = epoch + 1
+                if history.stop_reason == "diverged":
+                    break
+                val = None
+                if validation is not None and history.epochs == epoch + 1:
+                    result = evaluate(model, val_rows, val_targets, loss_fn, l2, with_acc)
+                    history.val_loss.append(result.loss)
+                    if result.accuracy is not None:
+                        history.val_accuracy.append(result.accuracy)
+                    val = (result.loss, result.accuracy)
+                if history.steps:
+                    last_acc = history.accuracy[-1] if history.accuracy else None
+                    progress.update(epoch + 1, _format_metrics(history.loss[-1], last_acc, history.lr[-1], val))
+                if stop.requested:
+                    history.stop_reason = "interrupted"
+                    break
+                if callback is not None and callback(epoch + 1, history) is True:
+                    history.stop_reason = "callback"
+                    break
+    except KeyboardInterrupt:
+        history.stop_reason = "interrupted"
+    finally:
+        progress.close()
+        history.seconds = time.perf_counter() - start
+    return history

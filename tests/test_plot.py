@@ -1,0 +1,182 @@
+"""Plots: the figures hold what they claim (regions, points, curves, labels) and are written as images."""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.image import imread  # noqa: E402
+
+from micrograd import MLP  # noqa: E402
+from micrograd.data import moons, sine, spirals  # noqa: E402
+from micrograd.optim import SGD, LinearDecay  # noqa: E402
+from micrograd.plot import plot_decision_boundary, plot_fit, plot_history  # noqa: E402
+from micrograd.train import fit  # noqa: E402
+
+
+class Linear:
+    """A stand-in classifier: score = x₁ - x₂ (or, with classes, one score per class)."""
+
+    nin = 2
+
+    def __init__(self, classes=1):
+        self.classes = classes
+
+    def __call__(self, x):
+        from micrograd import Value
+
+        if self.classes == 1:
+            return Value(x[0] - x[1])
+        return [Value(x[0]), Value(x[1]), Value(-x[0] - x[1])]
+
+
+def _legend(figure, ax_index=0):
+    """The legend's entries in reading order (a legend below the axes is laid out row by row)."""
+    ax = figure.axes[ax_index]
+    shown = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = ax.get_legend_handles_labels()[1]
+    assert sorted(shown) == sorted(labels)
+    return labels
+
+
+def _is_image(path):
+    pixels = imread(path)
+    assert pixels.ndim == 3 and pixels.shape[0] > 100 and pixels.shape[1] > 100
+    assert pixels.std() > 0.05  # not blank
+    return pixels
+
+
+def test_decision_boundary_binary(tmp_path):
+    X = [[0.0, 1.0], [1.0, 0.0], [2.0, 0.5], [0.2, 0.1]]  # the last one sits on the wrong side
+    y = [0, 1, 1, 0]
+    path = tmp_path / "boundary.png"
+    figure = plot_decision_boundary(Linear(), X, y, path=path, title="linear")
+    assert isinstance(figure.canvas, FigureCanvasAgg)
+    ax = figure.axes[0]
+    assert ax.get_title() == "linear\naccuracy 75.0% on 4 points"
+    assert ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    assert _legend(figure) == ["class 0", "class 1", "decision boundary", "misclassified (1)"]
+    _is_image(path)
+
+
+def test_decision_boundary_labels_plus_minus_one():
+    X = [[0.0, 1.0], [1.0, 0.0]]
+    figure = plot_decision_boundary(Linear(), X, [-1, 1])
+    assert _legend(figure) == ["class -1", "class +1", "decision boundary"]
+    assert "accuracy 100.0%" in figure.axes[0].get_title()
+
+
+def test_decision_boundary_multiclass(tmp_path):
+    X, y = spirals(n_samples=30, n_classes=3)
+    figure = plot_decision_boundary(Linear(classes=3), X, y, path=tmp_path / "spirals.png")
+    legend = _legend(figure)
+    assert legend[:4] == ["class 0", "class 1", "class 2", "decision boundary"]
+    right = sum(max(range(3), key=lambda c, x=x: Linear(3)(x)[c].data) == t for x, t in zip(X, y, strict=True))
+    assert f"accuracy {right / 30:.1%}" in figure.axes[0].get_title()
+    _is_image(tmp_path / "spirals.png")
+
+
+def test_decision_boundary_of_a_trained_mlp_from_numpy(tmp_path):
+    np = pytest.importorskip("numpy")
+    X, y = moons(40)
+    model = MLP(2, [8, 1], rng=random.Random(0))
+    figure = plot_decision_boundary(model, np.array(X), np.array(y), resolution=20)
+    assert figure.axes[0].get_xlim()[0] < min(x for x, _ in X)
+    right = sum((model(x).data > 0) == (t == 1) for x, t in zip(X, y, strict=True))
+    assert f"accuracy {right / len(X):.1%} on 40 points" in figure.axes[0].get_title()
+
+
+def _history(epochs=6, batch_size=None, validation=True):
+    X, y = moons(30)
+    y = [2 * t - 1 for t in y]
+    model = MLP(2, [6, 1], rng=random.Random(0))
+    opt = SGD(model.parameters(), lr=0.3)
+    return fit(model, X[:20], y[:20], loss="hinge", optimizer=opt, epochs=epochs, batch_size=batch_size,
+               lr_schedule=LinearDecay(0.3, 0.03, epochs * (1 if batch_size is None else 3)),
+               validation=(X[20:], y[20:]) if validation else None, verbose=False)
+
+
+def test_history_panels(tmp_path):
+    history = _history()
+    path = tmp_path / "history.png"
+    figure = plot_history(history, path=path, title="moons")
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles == ["loss", "accuracy", "learning rate"]
+    loss_ax, acc_ax, lr_ax = figure.axes
+    assert loss_ax.get_yscale() == "log" and loss_ax.get_xlabel() == "epoch"
+    assert list(loss_ax.lines[0].get_ydata()) == history.loss
+    assert list(loss_ax.lines[1].get_ydata()) == history.val_loss
+    assert _legend(figure, 0) == ["training", "validation"]
+    assert list(acc_ax.lines[0].get_ydata()) == [100 * a for a in history.accuracy]
+    assert list(lr_ax.lines[0].get_ydata()) == history.lr
+    assert figure._suptitle.get_text() == "moons"
+    _is_image(path)
+
+
+def test_history_with_mini_batches_shows_epoch_means():
+    history = _history(epochs=3, batch_size=7, validation=False)
+    figure = plot_history(history.to_dict())
+    loss_ax = figure.axes[0]
+    assert loss_ax.get_xlabel() == "step"
+    assert _legend(figure, 0) == ["training (step)", "training (epoch mean)"]
+    means = list(loss_ax.lines[1].get_ydata())
+    assert means == pytest.approx([sum(history.loss[3 * e : 3 * e + 3]) / 3 for e in range(3)], rel=1e-15)
+
+
+def test_history_of_a_regression_with_constant_lr():
+    xs, ys = sine(n_samples=10)
+    model = MLP(1, [4, 1], rng=random.Random(0))
+    history = fit(model, xs, ys, loss="mse", optimizer=SGD(model.parameters(), lr=0.05), epochs=3, verbose=False)
+    history.stop_reason = "interrupted"
+    figure = plot_history(history, title="sine")
+    assert [ax.get_title() for ax in figure.axes] == ["loss"]
+    assert figure._suptitle.get_text() == "sine, learning rate 0.05 (stopped: interrupted after 3 epochs)"
+
+
+def test_empty_history_is_an_error():
+    with pytest.raises(ValueError, match="nothing to plot"):
+        plot_history({"loss": [], "accuracy": [], "lr": [], "epoch": [], "val_loss": [], "val_accuracy": []})
+
+
+def test_fit_plot(tmp_path):
+    xs, ys = sine(n_samples=21)
+    model = MLP(1, [4, 1], rng=random.Random(0))
+    path = tmp_path / "fit.png"
+    figure = plot_fit(model, xs, ys, truth=math.sin, truth_label="sin x", path=path, title="sine", samples=50)
+    ax = figure.axes[0]
+    mse = sum((model([x]).data - t) ** 2 for x, t in zip(xs, ys, strict=True)) / len(xs)
+    assert ax.get_title() == f"sine\nmean squared error {mse:.2e} on the training data"
+    assert _legend(figure) == ["training data (21 points)", "sin x", "model"]
+    model_line = ax.lines[-1]
+    assert len(model_line.get_xdata()) == 50
+    assert model_line.get_ydata()[0] == pytest.approx(model([-3.0]).data, rel=1e-12)
+    _is_image(path)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: plot_fit(MLP(1, [2]), [0.0, 1.0], [0.0, 1.0]), "one output"),
+        (lambda: plot_fit(MLP(2, [1]), [[0.0, 1.0]], [0.0]), "takes 1 input"),
+        (lambda: plot_decision_boundary(MLP(3, [1]), [[0.0, 1.0, 2.0]], [0]), "takes 2 inputs"),
+        (lambda: plot_decision_boundary(Linear(), [[0.0, 1.0]], [0], resolution=1), "resolution"),
+        (lambda: plot_fit(MLP(1, [1]), [0.0, 1.0], [0.0]), "same length"),
+    ],
+)
+def test_bad_arguments(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_missing_matplotlib_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
+    with pytest.raises(ImportError, match='pip install "micrograd\\[viz\\]"'):
+        plot_fit(MLP(1, [1]), [0.0, 1.0], [0.0, 1.0])
