@@ -1,0 +1,203 @@
+"""The ``micrograd`` command: ``micrograd demo [moons|sine|toy|circles|spirals]`` and friends.
+
+Each subcommand is one function decorated with :func:`subcommand`: it receives
+the sub-parser collection, adds its parser and arguments, and sets ``run`` to the
+function that executes it (``run(args) -> exit code``). Every mistake in the
+arguments ends the program with one line ``micrograd: error: ...`` on stderr and
+exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+__all__ = ["main", "subcommand", "CommandError"]
+
+PROG = "micrograd"
+
+Subparsers = Any  # argparse's _SubParsersAction, which has no public name
+_SUBCOMMANDS: list[Callable[[Subparsers], None]] = []
+
+
+class CommandError(Exception):
+    """A problem with what the user asked for: reported as one line and exit code 2."""
+
+
+def subcommand(add: Callable[[Subparsers], None]) -> Callable[[Subparsers], None]:
+    """Register ``add(subparsers)``, which adds one subcommand's parser (with ``set_defaults(run=...)``)."""
+    _SUBCOMMANDS.append(add)
+    return add
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line naming the program, and the help is one command away."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog if self.prog != PROG else PROG
+        self.exit(2, f"{PROG}: error: {message} (see '{command} --help')\n")
+
+
+def _fail(message: str) -> NoReturn:
+    raise CommandError(message)
+
+
+# --- argument types: each raises ArgumentTypeError, which argparse reports as one line -----
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (e.g. --epochs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (e.g. --lr)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def integer(text: str) -> int:
+    """Any integer (e.g. --seed)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+
+
+def writable_directory(path: str) -> Path:
+    """Create ``path`` (and its parents) if needed and check that files can be written in it."""
+    directory = Path(path)
+    if directory.exists() and not directory.is_dir():
+        _fail(f"--out {path!r} exists and is not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as e:
+        _fail(f"cannot write to --out directory {path!r}: {e.strerror or e}")
+    return directory
+
+
+# --- micrograd demo ---------------------------------------------------------------------
+
+
+@subcommand
+def _add_demo(subparsers: Subparsers) -> None:
+    from micrograd.demos import DEFAULT_DEMO, DEMOS
+
+    listing = "\n".join(f"  {name:<8} {demo.summary}" for name, demo in DEMOS.items())
+    parser = subparsers.add_parser(
+        "demo",
+        help="train a small network on a classic problem and draw the result",
+        description=f"Train a demo network, print its result, and write its pictures and model.\n\n"
+        f"demos:\n{listing}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("name", nargs="?", default=DEFAULT_DEMO, choices=list(DEMOS), metavar="NAME",
+                        help=f"which demo: {', '.join(DEMOS)} (default: {DEFAULT_DEMO})")
+    parser.add_argument("--epochs", type=positive_int, help="number of epochs (default: the demo's)")
+    parser.add_argument("--lr", type=positive_float,
+                        help="starting learning rate (default: the demo's; a decay keeps its shape)")
+    parser.add_argument("--seed", type=integer,
+                        help="seed for the initial weights and the mini-batch order (default: the demo's)")
+    parser.add_argument("--out", default="micrograd-out", metavar="DIR",
+                        help="directory for the pictures and the model file (default: ./micrograd-out)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no list of files written")
+    parser.add_argument("--eager", action="store_true",
+                        help="train with eager Value graphs instead of compiled code (slower, same result)")
+    parser.set_defaults(run=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from micrograd.demos import DEMOS, run_demo
+
+    if importlib.util.find_spec("matplotlib") is None:
+        _fail('the demos draw their pictures with Matplotlib: pip install "micrograd[demo]"')
+    out = writable_directory(args.out)
+    demo = DEMOS[args.name]
+    if not args.quiet:
+        n_samples = len(demo.data()[0])
+        print(demo.describe(args.epochs or demo.epochs, args.lr or demo.lr, n_samples), flush=True)
+    result = run_demo(args.name, epochs=args.epochs, lr=args.lr, seed=args.seed, out=out, verbose=not args.quiet,
+                      compiled=not args.eager)
+    print(result.summary(), flush=True)
+    if not args.quiet:
+        print("wrote " + ", ".join(str(path) for path in result.files))
+    return 130 if result.history.interrupted else 0
+
+
+# --- micrograd graph --------------------------------------------------------------------
+
+
+@subcommand
+def _add_graph(subparsers: Subparsers) -> None:
+    from micrograd.viz import add_graph_command
+
+    add_graph_command(subparsers)
+
+
+# --- micrograd explore ------------------------------------------------------------------
+
+
+@subcommand
+def _add_explore(subparsers: Subparsers) -> None:
+    from micrograd.explore import add_explore_command
+
+    add_explore_command(subparsers)
+
+
+# --- the program ------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``micrograd`` parser with every registered subcommand."""
+    from micrograd import __version__
+
+    parser = _Parser(prog=PROG, description="micrograd: a tiny autograd engine and neural networks on top.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in _SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 success, 2 bad arguments, 130 interrupted)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare `micrograd`: show what it can do
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except (CommandError, ValueError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader went away, e.g. `micrograd demo | head -1`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except OSError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,239 @@
+"""The explorer page in a real browser: headless Chromium, driven by Playwright.
+
+Needs Debian's Chromium (``apt-get install chromium``) and the Python package
+``playwright`` (``pip install "micrograd[browser]"``); no browser is downloaded.
+The page is opened from ``file://``, stepped with its buttons, keys and sliders, and
+every value and gradient it shows is compared with the engine's.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from micrograd.demos import run_demo
+from micrograd.engine import Value, topological_order
+from micrograd.explore import record_graph, record_training, write_page
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+if shutil.which("dot") is None:
+    pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)", allow_module_level=True)
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason='Playwright is not installed: pip install "micrograd[browser]"'
+)
+Image = pytest.importorskip("PIL.Image", reason="Pillow is needed to check the screenshots (pip install pillow)")
+ImageStat = pytest.importorskip("PIL.ImageStat")
+
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def number(x: float) -> str:
+    return f"{x:.4f}"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1400, "height": 900},
+        )
+        context.route("http*://**", lambda route: route.abort())  # the page must need nothing from a network
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    pages = []
+
+    def open_(path: Path):
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: errors.append("request " + r.url) if not r.url.startswith("file:") else None)
+        page.goto(path.resolve().as_uri())
+        pages.append((page, errors))
+        return page, errors
+
+    yield open_
+    for page, errors in pages:
+        assert errors == []
+        page.close()
+
+
+def neuron() -> Value:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1w1", "x2w2"
+    s = x1w1 + x2w2
+    s.label = "x1w1x2w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def shown(page) -> dict[str, dict[str, str | None]]:
+    """Each value box's name, its displayed data and grad, and the exact numbers it carries."""
+    return page.eval_on_selector_all(
+        "#graph .value",
+        """gs => Object.fromEntries(gs.map(g => [g.querySelector('.name').textContent, {
+            data: g.querySelector('.data').textContent, grad: g.querySelector('.grad').textContent,
+            exact_data: g.dataset.data ?? null, exact_grad: g.dataset.grad ?? null}]))""",
+    )
+
+
+def move_slider(page, selector: str, value: int) -> None:
+    page.eval_on_selector(selector, f"s => {{ s.value = '{value}'; s.dispatchEvent(new Event('input')); }}")
+
+
+def not_blank(png: bytes) -> None:
+    image = Image.open(io.BytesIO(png)).convert("L")
+    assert ImageStat.Stat(image).var[0] > 300, "the screenshot is (nearly) one colour"
+    histogram = image.histogram()
+    assert sum(histogram[:128]) > 0.01 * sum(histogram), "the screenshot has almost nothing dark on it"
+
+
+@pytest.fixture(scope="module")
+def graph_page(tmp_path_factory):
+    root = neuron()
+    path = write_page(record_graph(root, title="the lecture's neuron"), tmp_path_factory.mktemp("page") / "g.html")
+    engine = neuron()
+    engine.backward()
+    return path, {v.label: v for v in topological_order(engine)}
+
+
+def test_stepping_shows_the_engines_values_then_grads(graph_page, open_page, tmp_path):
+    path, engine = graph_page
+    page, _ = open_page(path)
+    forward = len(engine)
+    backward = 1 + sum(1 for v in engine.values() if v._prev)
+    assert page.text_content("#step-label").startswith(f"step 0 of {forward + backward}")
+    assert all(s["exact_data"] is None and s["data"] == "data ?" for s in shown(page).values())
+
+    for _ in range(forward):
+        page.click("#next")
+    after_forward = shown(page)
+    assert set(after_forward) == set(engine)
+    for name, value in engine.items():
+        assert float(after_forward[name]["exact_data"]) == value.data
+        assert after_forward[name]["data"] == f"data {number(value.data)}"
+        assert after_forward[name]["grad"] == "grad ?"
+
+    for _ in range(backward):
+        page.keyboard.press("ArrowRight")
+    done = shown(page)
+    for name, value in engine.items():
+        assert float(done[name]["exact_grad"]) == value.grad, name
+        assert done[name]["grad"] == f"grad {number(value.grad)}"
+    assert page.is_disabled("#next")
+
+    page.keyboard.press("ArrowLeft")  # undo the last step: the first operation gives its inputs their grads
+    last = next(v for v in engine.values() if v._prev)
+    inputs = {p.label for p in last._prev}
+    undone = shown(page)
+    for name, value in engine.items():
+        assert float(undone[name]["exact_grad"]) == (0.0 if name in inputs else value.grad), name
+    shown_now = [v for v in engine.values() if v._prev][1]  # the step before the last one
+    panel = page.text_content("#explanation")
+    assert all(f"{p.label}.grad += {shown_now.label}.grad × " in panel for p in shown_now._prev)
+
+    move_slider(page, "#slider", forward + 2)  # the tanh node's step
+    panel = page.text_content("#explanation")
+    assert "∂o/∂n = 1 - tanh²(n) = 0.5000" in panel
+    assert "n.grad += o.grad × ∂o/∂n = 1.0000 × 0.5000 = 0.5000" in panel
+    boxes = page.eval_on_selector_all(
+        "#graph .value.active, #graph .value.parent",
+        "gs => gs.map(g => [g.querySelector('.name').textContent, g.getAttribute('class')])",
+    )
+    assert sorted(boxes) == [["n", "value parent"], ["o", "value active"]]
+    screenshot = page.screenshot(full_page=True)
+    (tmp_path / "explorer-graph.png").write_bytes(screenshot)
+    not_blank(screenshot)
+
+    page.click("#reset")
+    assert page.text_content("#step-label").startswith("step 0 ")
+    assert shown(page)["o"]["data"] == "data ?"
+
+
+def test_space_plays_and_pauses(graph_page, open_page):
+    path, _ = graph_page
+    page, _ = open_page(path)
+    page.keyboard.press(" ")
+    assert page.text_content("#play") == "❚❚ Pause"
+    page.wait_for_function("document.getElementById('slider').value !== '0'", timeout=5000)
+    page.keyboard.press(" ")
+    assert page.text_content("#play") == "▶ Play"
+    stopped_at = page.eval_on_selector("#slider", "s => s.value")
+    page.wait_for_timeout(1300)
+    assert page.eval_on_selector("#slider", "s => s.value") == stopped_at
+
+
+def test_a_big_graph_says_so(tmp_path, open_page):
+    x = Value(0.5, label="x")
+    total = x
+    for _ in range(100):
+        total = total * 0.99 + x
+    page, _ = open_page(write_page(record_graph(total), tmp_path / "big.html"))
+    assert page.is_visible("#graph-note")
+    assert "This graph has 301 values" in page.text_content("#graph-note")
+    assert page.eval_on_selector_all("#graph .value", "gs => gs.length") <= 150
+
+
+def test_training_view_follows_the_slider(tmp_path, open_page):
+    recording = record_training("moons", epochs=4, snapshots=5, grid=24)
+    page, _ = open_page(write_page(recording, tmp_path / "train.html"))
+    snapshots = recording["training"]["snapshots"]
+    label = "#train-label"
+    assert page.get_attribute(label, "data-epoch") == "4"
+
+    def canvas() -> str:
+        return page.eval_on_selector("#boundary", "c => c.toDataURL()")
+
+    last = canvas()
+    move_slider(page, "#train-slider", 0)
+    assert page.get_attribute(label, "data-epoch") == "0"
+    assert float(page.get_attribute(label, "data-loss")) == snapshots[0]["loss"]
+    assert page.text_content(label).startswith(f"epoch 0: loss {snapshots[0]['loss']:.4f}")
+    assert canvas() != last
+
+    # full-batch training: the loss after epoch 2 is the loss step 3 measures before its update
+    run = run_demo("moons", epochs=4, out=None, verbose=False)
+    move_slider(page, "#train-slider", 2)
+    assert page.get_attribute(label, "data-epoch") == "2"
+    assert float(page.get_attribute(label, "data-loss")) == run.history.loss[2]
+    assert float(page.get_attribute(label, "data-accuracy")) == run.history.accuracy[2]
+    move_slider(page, "#train-slider", 4)
+    assert float(page.get_attribute(label, "data-loss")) == run.final.loss
+    assert float(page.get_attribute(label, "data-accuracy")) == run.final.accuracy
+    move_slider(page, "#train-slider", 0)
+
+    page.click("#train-play")
+    page.wait_for_function("document.getElementById('train-label').dataset.epoch === '4'", timeout=8000)
+    assert page.text_content("#train-play") == "▶ Play"
+    screenshot = page.screenshot(full_page=True)
+    (tmp_path / "explorer-training.png").write_bytes(screenshot)
+    not_blank(screenshot)
