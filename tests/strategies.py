@@ -160,9 +160,17 @@ def run_torch(program: Program, torch: Any, order: int = 1) -> dict[str, Any]:
     return result
 
 
-def agree(ours: float, theirs: float, rel: float = 1e-9, scale: float = 0.0) -> bool:
+def agree(ours: float, theirs: float, rel: float = 1e-9, scale: float = 0.0, nonfinite_alike: bool = False) -> bool:
     """Same number to ``rel`` (relative to the larger of the two, or to ``scale``, the
-    size of the terms it was computed from); nan matches nan, infinities match in sign."""
+    size of the terms it was computed from); nan matches nan, infinities match in sign.
+
+    ``nonfinite_alike`` (for second derivatives): nan and ±inf count as one outcome.
+    Where a second derivative is infinite, PyTorch's fused double-backward formulas
+    (``sigmoid_backward``: g·(1 - 2σ) in one term) give ±inf while differentiating the
+    rule node by node sums +inf and -inf terms into nan; finite values must still agree.
+    """
+    if nonfinite_alike and not (math.isfinite(ours) or math.isfinite(theirs)):
+        return True
     if math.isnan(ours) or math.isnan(theirs):
         return math.isnan(ours) and math.isnan(theirs)
     if math.isinf(ours) or math.isinf(theirs):
