@@ -251,3 +251,10 @@ def test_bad_assignments_are_named(items, fragment):
         parse_assignments(items)
     assert fragment in str(e.value)
     assert isinstance(e.value, ValueError)
+
+
+@pytest.mark.parametrize(("text", "column"), [("x+", 3), ("2**x**", 7), ("tanh(x) *", 10)])
+def test_an_expression_that_stops_early_says_so_and_points_at_its_end(text, column):
+    with pytest.raises(ExpressionError, match=f"column {column}: the expression is incomplete") as info:
+        evaluate(text, {"x": 1.0})
+    assert info.value.column == column

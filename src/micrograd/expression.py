@@ -124,6 +124,10 @@ def _parse(text: str, source: _Source) -> ast.Expression:
         return ast.parse(text, mode="eval")
     except SyntaxError as e:
         message = e.msg
+        if message == "invalid syntax" and not e.offset:  # the parser ran out of text
+            end = len(source.lines[-1]) + 1
+            raise ExpressionError("the expression is incomplete: something is missing at its end", end,
+                                  len(source.lines), source.multiline) from None
         if message == "invalid syntax":
             message = "invalid syntax here"
         elif "integer string conversion" in message:
