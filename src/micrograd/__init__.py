@@ -8,6 +8,7 @@
     7.0
 """
 
+from micrograd.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from micrograd.compile import compile
 from micrograd.engine import Value, dot, grad, is_grad_enabled, no_grad, topological_order
 from micrograd.gradcheck import GradcheckError, gradcheck
@@ -29,4 +30,8 @@ __all__ = [
     "Layer",
     "MLP",
     "compile",
+    "AnomalyError",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
 ]

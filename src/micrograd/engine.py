@@ -139,7 +139,7 @@ class Value:
     0.000727
     """
 
-    __slots__ = ("data", "grad", "_prev", "_op", "label")
+    __slots__ = ("data", "grad", "_prev", "_op", "label", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our operators: np.float64(2) * v is a Value
 
     data: float
@@ -342,26 +342,35 @@ class Value:
                 leaf.grad = _accumulate(before, leaf.grad)
             return
         self.grad = 1.0
-        for node in reversed(order):  # node._backward(), unrolled by arity: this loop is the hot path
-            parents = node._prev
-            if not parents:
-                continue
-            rule, g = node._op.backward, node.grad  # type: ignore[attr-defined]
-            if len(parents) == 2:
-                a, b = parents
-                ga, gb = rule(FloatMath, g, node.data, a.data, b.data)
-                a.grad += ga
-                b.grad += gb
-            elif len(parents) == 1:
-                (a,) = parents
-                (ga,) = rule(FloatMath, g, node.data, a.data)
-                a.grad += ga
-            else:
-                for parent, pg in zip(parents, rule(FloatMath, g, node.data, *map(_data_of, parents))):
-                    parent.grad += pg
+        _propagate(order)
         for leaf, before in zip(leaves, earlier):
             if before:
                 leaf.grad = before + leaf.grad
+
+
+def _propagate(order: list[Value]) -> None:
+    """Run every node's ``_backward()``, last node first: the float backward pass.
+
+    Unrolled by arity because this loop is the hot path of training. (Anomaly
+    detection swaps in a checked version; see :mod:`micrograd.anomaly`.)
+    """
+    for node in reversed(order):
+        parents = node._prev
+        if not parents:
+            continue
+        rule, g = node._op.backward, node.grad  # type: ignore[attr-defined]
+        if len(parents) == 2:
+            a, b = parents
+            ga, gb = rule(FloatMath, g, node.data, a.data, b.data)
+            a.grad += ga
+            b.grad += gb
+        elif len(parents) == 1:
+            (a,) = parents
+            (ga,) = rule(FloatMath, g, node.data, a.data)
+            a.grad += ga
+        else:
+            for parent, pg in zip(parents, rule(FloatMath, g, node.data, *map(_data_of, parents))):
+                parent.grad += pg
 
 
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
