@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import random
 import statistics
 import sys
 import time
@@ -155,8 +156,6 @@ def interleaved(engines: dict, rounds: int, budget_s: float = 0.05) -> dict[str,
 def moons_engines() -> dict:
     X, labels = moons(100, noise=0.1, seed=0)
     y = [2 * label - 1 for label in labels]
-    import random
-
     engines = {}
     random.seed(1337)
     baseline = lecture_engine.MLP(2, [16, 16, 1])
@@ -174,12 +173,6 @@ def moons_engines() -> dict:
     if torch is not None:
         engines["PyTorch (nn.Linear, batch 100, float64)"] = torch_step_factory(X, y)
     return engines
-
-
-def w1(repeats: int) -> dict[str, float]:
-    """W1 with the engines of the original benchmark only, one after the other (median ms)."""
-    engines = moons_engines()
-    return {name: median_ms(step, repeats * 5 if "PyTorch" in name else repeats) for name, step in engines.items()}
 
 
 # --- W4: one epoch of the sine fit ---------------------------------------------------
@@ -236,8 +229,6 @@ def torch_sine_step_factory(xs, ys, lr=0.05):
 
 def sine_engines() -> dict:
     xs, ys = sine()
-    import random
-
     def mlp(**kwargs):
         return nn.MLP(1, [16, 16, 1], init="scaled", rng=random.Random(1337), **kwargs)
 
@@ -269,8 +260,6 @@ def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
 
 def compile_ms() -> float:
     """Tracing the moons loss and writing its NumPy program, once (ms)."""
-    import random
-
     random.seed(1337)
     model = nn.MLP(2, [16, 16, 1])
     params = model.parameters()

@@ -514,3 +514,70 @@ def test_demo_command_line_has_an_eager_switch(tmp_path):
         capture_output=True, text=True, check=True,
     )
     assert done.stdout.startswith("toy: loss")
+
+
+# --- every way the NumPy program groups nodes -----------------------------------------------
+
+_rng = random.Random(2)
+_ws = [[Value(_rng.uniform(-1, 1)) for _ in range(3)] for _ in range(4)]
+_bs = [Value(_rng.uniform(-1, 1)) for _ in range(4)]
+_q, _r = Value(0.7), Value(-0.4)
+
+
+def _layer(x):
+    return [dot(w, x, b) for w, b in zip(_ws, _bs)]
+
+
+def _total(values):
+    return sum(values, Value(0.0))
+
+
+GROUPED = {
+    "map with a per-sample scalar": lambda x, y: _total(h * y for h in _layer(x)),
+    "map with a shared scalar": lambda x, y: _total((h * _q).tanh() for h in _layer(x)) * y,
+    "map with a constant per row": lambda x, y: _total(h * c for h, c in zip(_layer(x), [1.0, 2.0, -1.0, 0.5])) - y,
+    "map with the biases": lambda x, y: _total(h * b for h, b in zip(_layer(x), _bs)) + y,
+    "sum of shared terms from a per-sample start": lambda x, y: sum((b.sigmoid() for b in _bs + [_q, _r]), y * _q),
+    "chain of subtractions": lambda x, y: (y - _q - _r - _bs[0] - _bs[1] - _bs[2]) * x[0],
+    "layer fed by a gathered part of a layer": lambda x, y: _total(
+        h.relu() for h in (dot(w, _layer(x), _q) for w in ([_q, _r, _q, _r], [_r, _r, _q, _q]))
+    ),
+    "constant powers": lambda x, y: _total(h**2 for h in _layer(x)) + _total(b.abs() ** 0.5 for b in _bs),
+    "kinks": lambda x, y: _total((h - y).relu() * (h + y).relu() for h in _layer(x)),
+    "a layer of shared numbers": lambda x, y: sum(dot(w, [_q, _r, _q], b) for w, b in zip(_ws, _bs)) * y,
+    "division": lambda x, y: _total(y / h for h in _layer(x)),
+    "rows also used on their own": lambda x, y: (lambda hs: hs[0] * hs[3] + _total(h.tanh() for h in hs))(_layer(x)),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", sorted(GROUPED))
+def test_grouped_nodes_give_eager_numbers(name, backend):
+    rng = random.Random(name)
+    X = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
+    Y = [rng.uniform(-1, 1) for _ in range(6)]
+    compare(GROUPED[name], [X, Y], backend)
+
+
+def test_grouping_can_be_turned_off_and_gives_the_same_numbers():
+    np = pytest.importorskip("numpy")
+    from micrograd.compile import _load
+    from micrograd.program import numpy_source
+
+    model, loss_fn, X, y = moons_problem()
+    step = micrograd.compile(loss_fn, backend="numpy")
+    step(X[:4], y[:4])
+    grouped, layout = numpy_source(step.graph)
+    plain, identity = numpy_source(step.graph, vectorise=False)
+    assert "@" in grouped and "@" not in plain and identity == list(range(337))
+    assert plain.count("\n") > 5 * grouped.count("\n")  # one line per node instead of per layer
+    in_graph_order = [None] * 337
+    for n, k in enumerate(layout):  # step.parameters are in the grouped program's order
+        in_graph_order[k] = step.parameters[n].data
+    assert layout != identity
+    seed = np.full(len(X), 1 / len(X))
+    args = (np.array(X).T, np.array(y), seed)
+    out_a, g_a = _load(grouped, "numpy", "<grouped>")(np.array([p.data for p in step.parameters]), *args)
+    out_b, g_b = _load(plain, "numpy", "<plain>")(np.array(in_graph_order), *args)
+    assert np.allclose(out_a, out_b, rtol=1e-12, atol=0)
+    assert np.allclose(g_a, g_b[layout], rtol=1e-12, atol=1e-15)

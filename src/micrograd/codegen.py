@@ -31,6 +31,7 @@ a matrix product (:func:`contract`). This is how ``W.T @ g`` comes out of the ru
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -49,6 +50,8 @@ __all__ = [
     "stack",
     "contract",
     "Writer",
+    "python_namespace",
+    "numpy_namespace",
 ]
 
 # Python's operator precedence, loosest first (only what generated code uses).
@@ -157,10 +160,8 @@ def _is_symbolic(*xs: Any) -> bool:
     return any(isinstance(x, Expr) for x in xs)
 
 
-class _CodeMath:
+class _CodeMath(ABC):
     """What both dialects share: a rule applied to plain numbers is folded by FloatMath."""
-
-    dialect = ""
 
     def _call(self, function: str, *args: Any) -> Expr:
         inner = ", ".join(_text(a, TERNARY + 1) for a in args)
@@ -207,20 +208,18 @@ class _CodeMath:
             return self.div(1.0, x * x)
         return self.pow(x, c)
 
-    def sqrt(self, x: Any) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def sqrt(self, x: Any) -> Any: ...
 
-    def div(self, a: Any, b: Any) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def div(self, a: Any, b: Any) -> Any: ...
 
-    def pow(self, a: Any, b: Any) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def pow(self, a: Any, b: Any) -> Any: ...
 
 
 class PythonMath(_CodeMath):
     """Writes code on Python floats; every call is to a FloatMath function (IEEE results)."""
-
-    dialect = "python"
 
     def div(self, a: Any, b: Any) -> Any:
         return self._call("div", a, b) if _is_symbolic(a, b) else FloatMath.div(a, b)
@@ -261,8 +260,6 @@ class PythonMath(_CodeMath):
 
 class NumpyMath(_CodeMath):
     """Writes NumPy code: each symbol is an array over the batch (or one shared number)."""
-
-    dialect = "numpy"
 
     def div(self, a: Any, b: Any) -> Any:
         return _binary("/", MULTIPLICATIVE, a, b) if _is_symbolic(a, b) else FloatMath.div(a, b)

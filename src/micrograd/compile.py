@@ -111,8 +111,8 @@ class _Placeholder(Value):
         return self._read()
 
 
-def _values(result: Any, what: str) -> list[Value] | None:
-    """A Value or a non-empty list of Values as a list (None for anything else)."""
+def _values(result: Any, what: str) -> list[Value]:
+    """A Value or a non-empty list of Values, as a list; a TypeError naming ``what`` was expected otherwise."""
     if isinstance(result, Value):
         return [result]
     if isinstance(result, (list, tuple)) and result and all(isinstance(v, Value) for v in result):
@@ -131,13 +131,13 @@ def _outputs(result: Any, has_aux: bool) -> tuple[list[Value], str]:
     """
     if not has_aux:
         values = _values(result, "a Value (or a list of Values)")
-        return values, "value" if isinstance(result, Value) else "list"  # type: ignore[return-value]
+        return values, "value" if isinstance(result, Value) else "list"
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Value)):
         raise TypeError(
             f"with has_aux=True a compiled function must return (loss, aux) with loss a Value, got {result!r}"[:300]
         )
     aux = _values(result[1], "as aux a Value or a list of Values")
-    return [result[0], *aux], "aux value" if isinstance(result[1], Value) else "aux list"  # type: ignore[misc]
+    return [result[0], *aux], "aux value" if isinstance(result[1], Value) else "aux list"
 
 
 def _trace(

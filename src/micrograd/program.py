@@ -566,6 +566,7 @@ class _Plan:
             layer = Stack("layer", rows, xs.varying, op=DOT, x=xs, W=W, b=b)
             if _derive_layer(layer, n):
                 self.stacks.extend((W, b))
+                self.gathers.setdefault((str(["param"]), tuple(b.nodes)), b)  # a map may reuse the biases
                 self._grow(self._add(layer))
 
     def _grow(self, s: Stack) -> None:
@@ -667,13 +668,17 @@ class _Plan:
             terms = [nodes[i].inputs[1] for i in links]
             if any(t in links for t in terms):
                 continue
-            terms.sort(key=self._theta_order)  # a sum's order is free: follow theta, so that p² is one slice
-            elements = self._stackable(terms)
-            if elements is None:
-                continue
-            chain = _Chain(links, nodes[links[0]].inputs[0], elements, node.op)  # type: ignore[arg-type]
-            self.chains.append(chain)
-            self.taken.update(links)
+            alike = next((k for k, t in enumerate(terms) if not _alike(nodes[t], nodes[terms[0]])), len(terms))
+            for count in dict.fromkeys((len(terms), alike)):  # the whole chain, or its alike start: sum(…) + y
+                if count < MIN_SUM:
+                    continue
+                # a sum's order is free: follow theta, so that the parameters' p² is one slice
+                elements = self._stackable(sorted(terms[:count], key=self._theta_order))
+                if elements is not None:
+                    chain = _Chain(links[:count], nodes[links[0]].inputs[0], elements, node.op)  # type: ignore[arg-type]
+                    self.chains.append(chain)
+                    self.taken.update(links[:count])
+                    break
 
     # --- order ----------------------------------------------------------------------
 
@@ -752,6 +757,11 @@ def same_op(a: Any, b: Any) -> bool:
     if a is b:
         return True
     return isinstance(a, Op) and type(a) is type(b) and a == b and vars(a) == vars(b)
+
+
+def _alike(a: Node, b: Node) -> bool:
+    """Nodes that could be rows of one array: the same kind, and for ops the same operation."""
+    return a.kind == b.kind and (a.kind != "op" or same_op(a.op, b.op))
 
 
 def _any_varying(operands: list[tuple[str, Any]], nodes: list[Node]) -> bool:
