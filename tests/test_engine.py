@@ -172,6 +172,19 @@ def test_dropped_graph_is_freed_by_reference_counting_alone():
         gc.enable()
 
 
+def test_topological_order_of_several_roots_lists_each_node_once_inputs_first():
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    shared = x * y
+    a, b = shared + x, shared.tanh()
+    order = topological_order([a, b])
+    assert len(order) == len(set(order)) == 5  # x, y, shared, a, b: each once
+    assert order.index(shared) < order.index(a) and order.index(shared) < order.index(b)
+    assert order[: order.index(a) + 1] == topological_order(a)
+    assert topological_order([a, b], leaves=False) == [n for n in order if n._prev]
+    with pytest.raises(TypeError, match="expected a Value or a list of Values, got str"):
+        topological_order("a")
+
+
 def test_results_are_identical_across_hash_seeds():
     program = (
         "import random; random.seed(3)\n"

@@ -160,25 +160,13 @@ def _trace(
     return _outputs(result, has_aux)
 
 
-def _order(outputs: list[Value]) -> list[Value]:
-    """Every node the outputs depend on, inputs first (the union of their topological orders)."""
-    seen: set[Value] = set()
-    order: list[Value] = []
-    for out in outputs:
-        for node in topological_order(out):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
-    return order
-
-
 def _graph(first: list[Value], second: list[Value], args: list[tuple[str, int | None]]) -> tuple[Graph, list[Value]]:
     """The graph of two traces of the same function, checked to be the same graph.
 
     Leaves that are the very same object in both traces existed before tracing: they are
     the captured parameters. Other leaves were made while tracing: constants.
     """
-    a_order, b_order = _order(first), _order(second)
+    a_order, b_order = topological_order(first), topological_order(second)
     a_index = {v: k for k, v in enumerate(a_order)}
     b_index = {v: k for k, v in enumerate(b_order)}
     changed = TracingError(

@@ -373,35 +373,44 @@ def _propagate(order: list[Value]) -> None:
                 parent.grad += pg
 
 
-def topological_order(root: Value, leaves: bool = True) -> list[Value]:
+def topological_order(root: Value | Sequence[Value], leaves: bool = True) -> list[Value]:
     """Every node ``root`` depends on, each after all of its inputs; ``root`` comes last.
 
     A depth-first search with an explicit stack (no recursion, so any depth works).
     The order depends only on the graph, never on hashing, so runs are reproducible.
+    ``root`` may also be a list of Values: their graphs, each node once, in order.
     With ``leaves=False`` only nodes that have parents are listed (what backward visits).
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"expected a Value, got {type(root).__name__}")
-    if not root._prev:
-        return [root] if leaves else []
+    roots = (root,) if isinstance(root, Value) else tuple(root) if isinstance(root, (list, tuple)) else None
+    if roots is None or not all(isinstance(r, Value) for r in roots):
+        raise TypeError(f"expected a Value or a list of Values, got {type(root).__name__}")
     order: list[Value] = []
-    visited = {root}
-    stack = [(root, iter(root._prev))]
-    emit, mark, push, pop = order.append, visited.add, stack.append, stack.pop
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent._prev:
-                if parent not in visited:
+    visited: set[Value] = set()
+    emit, mark = order.append, visited.add
+    for start in roots:
+        if start in visited:
+            continue
+        mark(start)
+        if not start._prev:
+            if leaves:
+                emit(start)
+            continue
+        stack = [(start, iter(start._prev))]
+        push, pop = stack.append, stack.pop
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent._prev:
+                    if parent not in visited:
+                        mark(parent)
+                        push((parent, iter(parent._prev)))
+                        break
+                elif leaves and parent not in visited:
                     mark(parent)
-                    push((parent, iter(parent._prev)))
-                    break
-            elif leaves and parent not in visited:
-                mark(parent)
-                emit(parent)
-        else:
-            pop()
-            emit(node)
+                    emit(parent)
+            else:
+                pop()
+                emit(node)
     return order
 
 

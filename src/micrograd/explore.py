@@ -670,6 +670,7 @@ def add_explore_command(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``micrograd explore EXPR --set x=2 ...`` / ``micrograd explore --demo moons`` to argparse subparsers."""
     from micrograd.cli import positive_int
     from micrograd.demos import DEMOS
+    from micrograd.expression import add_assignments_argument
 
     demos = [d.name for d in DEMOS.values() if d.kind == "classifier" and d.nin == 2]
     parser = subparsers.add_parser(
@@ -683,15 +684,7 @@ def add_explore_command(subparsers: Any) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("expression", nargs="?", help="e.g. 'tanh(x*w + b)' (not with --demo)")
-    parser.add_argument(
-        "--set",
-        dest="assignments",
-        metavar="NAME=NUMBER",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="give each name in the expression a value, e.g. --set x=2 w=-3 b=6.88",
-    )
+    add_assignments_argument(parser)
     parser.add_argument("--demo", metavar="NAME", help=f"a 2-D classifier demo to train and show: {', '.join(demos)}")
     parser.add_argument("--epochs", type=positive_int, help="with --demo: number of epochs (default: the demo's)")
     parser.add_argument(

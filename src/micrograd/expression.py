@@ -17,6 +17,7 @@ import difflib
 import keyword
 import math
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from micrograd.engine import Value
 
@@ -337,6 +338,19 @@ def _to_number(value: object, name: str) -> float:
         return float(value)
     except OverflowError:
         raise ExpressionError(f"the value of {name} is too large for a float") from None
+
+
+def add_assignments_argument(parser: Any) -> None:
+    """The command line's ``--set NAME=NUMBER ...`` option (read it with :func:`parse_assignments`)."""
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        metavar="NAME=NUMBER",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="give each name in the expression a value, e.g. --set x=2 w=-3 b=6.88",
+    )
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, float]:

@@ -160,18 +160,6 @@ def _input_names(node: Value) -> list[str]:
     )
 
 
-def _nodes(roots: Sequence[Value]) -> list[Value]:
-    """Every node the roots depend on, once each, inputs before results."""
-    seen: set[Value] = set()
-    nodes: list[Value] = []
-    for root in roots:
-        for node in topological_order(root):
-            if node not in seen:
-                seen.add(node)
-                nodes.append(node)
-    return nodes
-
-
 def draw_dot(
     root: Value | Sequence[Value],
     format: str = "svg",
@@ -198,7 +186,7 @@ def draw_dot(
         raise ValueError(f"rankdir must be one of {', '.join(map(repr, _RANKDIRS))}, got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
-    nodes = _nodes(roots)
+    nodes = topological_order(roots)
     if len(nodes) > max_nodes:
         raise GraphTooLargeError(
             f"this graph has {len(nodes):,} nodes, more than max_nodes={max_nodes:,} can show readably: "
@@ -290,6 +278,8 @@ def save_graph(graph: Value | Sequence[Value] | graphviz.Digraph, path: str | Pa
 
 def add_graph_command(subparsers: Any) -> Any:
     """Add ``micrograd graph EXPR --set x=2 ... -o graph.svg`` to argparse subparsers; it runs ``run_graph_command``."""
+    from micrograd.expression import add_assignments_argument
+
     parser = subparsers.add_parser(
         "graph",
         help="draw the computation graph of an expression, with gradients",
@@ -301,15 +291,7 @@ def add_graph_command(subparsers: Any) -> Any:
         ),
     )
     parser.add_argument("expression", help="e.g. 'tanh(x*w + b)'")
-    parser.add_argument(
-        "--set",
-        dest="assignments",
-        metavar="NAME=NUMBER",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="give each name in the expression a value, e.g. --set x=2 w=-3 b=6.88",
-    )
+    add_assignments_argument(parser)
     parser.add_argument(
         "-o",
         "--output",
@@ -364,7 +346,7 @@ def run_graph_command(args: Any) -> int:
     except (ValueError, TypeError, ImportError, OSError, RuntimeError) as e:
         print(f"micrograd: error: {e}", file=sys.stderr)
         return 2
-    nodes = _nodes([root])
+    nodes = topological_order([root])
     leaves = {node.label: node for node in nodes if not node._prev and node.label}
     print(f"{' '.join(args.expression.split())} = {root.data:.10g}")
     if leaves:
