@@ -222,13 +222,16 @@ def run_demo(
     out: str | Path | None = None,
     verbose: bool = True,
     compiled: bool = True,
+    on_epoch: Callable[[int, int, MLP], Any] | None = None,
 ) -> DemoResult:
     """Train demo ``name`` and, when ``out`` is a directory, write its pictures and model there.
 
     ``epochs``, ``lr`` (the starting learning rate; a decay keeps its shape) and
     ``seed`` (for the weights and the mini-batch order) override the demo's defaults.
     ``verbose`` shows the progress bar. ``compiled=False`` trains with eager Value graphs
-    instead of compiled code (slower; the same result to rounding). Returns a :class:`DemoResult`.
+    instead of compiled code (slower; the same result to rounding). ``on_epoch(epoch,
+    steps, model)`` is called before training (epoch 0) and after every epoch, to watch
+    the model learn. Returns a :class:`DemoResult`.
     """
     if name not in DEMOS:
         raise ValueError(f"unknown demo {name!r}: choose one of {', '.join(DEMOS)}")
@@ -253,6 +256,13 @@ def run_demo(
     )
     optimizer: Optimizer = OPTIMIZERS[demo.optimizer](model.parameters(), lr=lr)
     batches = 1 if demo.batch_size is None else math.ceil(len(X) / demo.batch_size)
+    callback = None
+    if on_epoch is not None:
+        on_epoch(0, 0, model)
+
+        def callback(epoch: int, history: History) -> None:
+            on_epoch(epoch, history.steps, model)
+
     history = fit(
         model,
         X,
@@ -267,6 +277,7 @@ def run_demo(
         with_accuracy=demo.kind == "classifier",
         verbose=verbose,
         description=demo.name,
+        callback=callback,
         step=training_step(model, demo, compiled),
     )
     final = evaluate(model, X, y, demo.loss, demo.l2, with_accuracy=demo.kind == "classifier")

@@ -25,7 +25,6 @@ import html
 import http.server
 import json
 import math
-import random
 import re
 import shutil
 import subprocess
@@ -469,10 +468,9 @@ def record_training(
     recording also holds one neuron's graph (the first of the first layer, trained, on the
     first sample), written out as the lecture's chain of ``*`` and ``+``, to step through.
     """
-    from micrograd.demos import training_step
-    from micrograd.nn import MLP, Neuron
-    from micrograd.optim import OPTIMIZERS
-    from micrograd.train import evaluate, fit
+    from micrograd.demos import run_demo
+    from micrograd.nn import Neuron
+    from micrograd.train import evaluate
 
     demo = _check_training_demo(name)
     for option, value, low in (("snapshots", snapshots, 2), ("grid", grid, 4)):
@@ -482,19 +480,8 @@ def record_training(
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     lr = demo.lr if lr is None else lr
-    seed = demo.seed if seed is None else seed
 
     X, y = demo.data()
-    model = MLP(
-        demo.nin,
-        list(demo.nouts),
-        activation=demo.activation,
-        output_activation=demo.output_activation,
-        init=demo.init,
-        rng=random.Random(seed),
-    )
-    optimizer = OPTIMIZERS[demo.optimizer](model.parameters(), lr=lr)
-    batches = 1 if demo.batch_size is None else math.ceil(len(X) / demo.batch_size)
     xs = [p[0] for p in X]
     ys = [p[1] for p in X]
     pad_x, pad_y = 0.1 * (max(xs) - min(xs)) + 0.1, 0.1 * (max(ys) - min(ys)) + 0.1
@@ -502,7 +489,9 @@ def record_training(
     chosen = sorted({round(k * epochs / (snapshots - 1)) for k in range(snapshots)})
     taken: list[dict[str, Any]] = []
 
-    def snapshot(epoch: int, steps: int) -> None:
+    def snapshot(epoch: int, steps: int, model: Any) -> None:
+        if epoch not in chosen:
+            return
         classes, strength = _grid(model, extent, grid)
         result = evaluate(model, X, y, demo.loss, demo.l2, with_accuracy=True)
         taken.append(
@@ -517,28 +506,8 @@ def record_training(
             }
         )
 
-    def callback(epoch: int, history: Any) -> None:
-        if epoch in chosen:
-            snapshot(epoch, history.steps)
-
-    snapshot(0, 0)
-    history = fit(
-        model,
-        X,
-        y,
-        loss=demo.loss,
-        l2=demo.l2,
-        optimizer=optimizer,
-        epochs=epochs,
-        batch_size=demo.batch_size,
-        lr_schedule=demo.schedule(lr, epochs * batches),
-        seed=seed,
-        with_accuracy=True,
-        verbose=verbose,
-        description=demo.name,
-        callback=callback,
-        step=training_step(model, demo),
-    )
+    run = run_demo(demo.name, epochs=epochs, lr=lr, seed=seed, out=None, verbose=verbose, on_epoch=snapshot)
+    model, history = run.model, run.history
 
     source = model.layers[0].neurons[0]
     neuron = Neuron(demo.nin, activation=source.activation, fused=False)
@@ -549,7 +518,8 @@ def record_training(
     inputs = [Value(v, label=f"x{k + 1}".translate(_SUBSCRIPTS)) for k, v in enumerate(X[0])]
     out = neuron(inputs)
     out.label = "h"
-    sample_values = _count_values(model(X[0]))
+    output = model(X[0])
+    sample_values = len(topological_order(output if isinstance(output, list) else [output]))
     graph = record_graph(
         out,
         title=f"one neuron: h = {source.activation}(w₁·x₁ + w₂·x₂ + b), trained, on the first sample",
@@ -579,14 +549,6 @@ def record_training(
         },
         "graph": graph,
     }
-
-
-def _count_values(output: Value | list[Value]) -> int:
-    """How many Values a model's output (one Value or a list) depends on, itself included."""
-    seen: set[Value] = set()
-    for out in output if isinstance(output, list) else [output]:
-        seen.update(topological_order(out))
-    return len(seen)
 
 
 # --- the page ---------------------------------------------------------------------------------
