@@ -462,6 +462,16 @@ def test_grad_and_gradcheck_argument_errors():
         topological_order(3)
     with pytest.raises(ValueError, match="as many weights as inputs"):
         dot([x], [x, x])
+    with pytest.raises(TypeError, match="dot\\(\\) w must be a list of Values or numbers, got int"):
+        dot(1, 2, 3)
+    with pytest.raises(TypeError, match="inputs must be a Value or a list of Values, got int"):
+        grad(x * 2, 1)
+    with pytest.raises(TypeError, match="create_graph must be True or False, got str"):
+        grad(x * 2, [x], create_graph="yes")
+    with pytest.raises(TypeError, match="create_graph must be True or False, got int"):
+        (x * 2).backward(create_graph=1)
+    with pytest.raises(TypeError):
+        (x * 2).backward(True)  # keyword only, as the lecture and PyTorch spell it
 
 
 # --- gradcheck ----------------------------------------------------------------------------

@@ -410,10 +410,14 @@ class Compiled:
                     f"argument {self._name(a)}: every sample must have the same number of values"
                 ) from None
             if array.dtype.kind not in "biuf":
-                raise TypeError(
-                    f"argument {self._name(a)} must hold numbers (one item per sample), got {array.dtype} "
-                    "elements" + (" (Values? pass their .data)" if array.dtype.kind == "O" else "")
-                )
+                kinds = {
+                    "U": "strings",
+                    "S": "bytes",
+                    "c": "complex numbers",
+                    "O": "objects (Values? pass their .data)",
+                }
+                found = kinds.get(array.dtype.kind, f"{array.dtype} elements")
+                raise TypeError(f"argument {self._name(a)} must hold numbers (one item per sample), got {found}")
             if array.ndim not in (1, 2):
                 raise ValueError(
                     f"argument {self._name(a)} must be a batch: a list of numbers or a list of rows, "

@@ -317,7 +317,7 @@ class Value:
             for parent, g in zip(self._prev, grads):
                 parent.grad += g
 
-    def backward(self, create_graph: bool = False) -> None:
+    def backward(self, *, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node in this Value's graph with ∂self/∂node.
 
         Leaves (inputs, parameters) accumulate: calling it twice doubles their grads,
@@ -326,6 +326,8 @@ class Value:
         again; as in PyTorch, such a grad refers to a graph that refers to its leaf
         (a reference cycle until ``zero_grad``), so prefer :func:`grad` for that work.
         """
+        if not isinstance(create_graph, bool):
+            raise TypeError(f"create_graph must be True or False, got {type(create_graph).__name__}")
         order = topological_order(self)
         leaves = [node for node in order if not node._prev]
         earlier = [leaf.grad for leaf in leaves]  # leaves sum this pass's contributions first, then add
@@ -475,6 +477,9 @@ class ValueMath:
 
 def dot(w: Sequence[Value], x: Sequence[Scalar], b: Scalar = 0.0) -> Value:
     """w·x + b as one node (a fused neuron): b + w₁x₁ + … + wₙxₙ, summed left to right."""
+    for name, seq in (("w", w), ("x", x)):
+        if not isinstance(seq, (list, tuple)):
+            raise TypeError(f"dot() {name} must be a list of Values or numbers, got {type(seq).__name__}")
     if len(w) != len(x):
         raise ValueError(f"dot needs as many weights as inputs, got {len(w)} weights and {len(x)} inputs")
     parents = tuple(v if isinstance(v, Value) else Value(v) for v in (*w, *x, b))
@@ -494,7 +499,14 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad() output must be a Value, got {type(output).__name__}")
-    targets = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    if isinstance(inputs, Value):
+        targets: tuple[Any, ...] = (inputs,)
+    elif isinstance(inputs, (list, tuple)):
+        targets = tuple(inputs)
+    else:
+        raise TypeError(f"grad() inputs must be a Value or a list of Values, got {type(inputs).__name__}")
+    if not isinstance(create_graph, bool):
+        raise TypeError(f"grad() create_graph must be True or False, got {type(create_graph).__name__}")
     for i, x in enumerate(targets):
         if not isinstance(x, Value):
             raise TypeError(f"grad() inputs[{i}] must be a Value, got {type(x).__name__}")
