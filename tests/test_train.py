@@ -200,12 +200,13 @@ def test_progress_bar_and_its_plain_text_fallback(capsys, monkeypatch):
     X, y = _moons()
     _train(_model(), X, y, 3)
     assert capsys.readouterr().err == ""
-    opt = SGD(_model().parameters(), lr=0.1)
-    fit(_model(), X, y, loss="hinge", optimizer=opt, epochs=3, verbose=True, description="moons")
+    model = _model()
+    opt = SGD(model.parameters(), lr=0.1)
+    fit(model, X, y, loss="hinge", optimizer=opt, epochs=3, verbose=True, description="moons")
     err = capsys.readouterr().err
     assert "moons" in err and "3/3" in err and "loss" in err and "acc" in err
     monkeypatch.setitem(sys.modules, "tqdm", None)  # as if tqdm were not installed
-    fit(_model(), X, y, loss="hinge", optimizer=opt, epochs=3, verbose=True)
+    fit(model, X, y, loss="hinge", optimizer=opt, epochs=3, verbose=True)
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].startswith("epoch 1/3  loss ") and "acc" in lines[0]
     assert lines[-1].startswith("epoch 3/3")

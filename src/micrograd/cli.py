@@ -15,6 +15,7 @@ import math
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -42,7 +43,13 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         command = self.prog if self.prog != PROG else PROG
-        self.exit(2, f"{PROG}: error: {message} (see '{command} --help')\n")
+        self.exit(2, f"{PROG}: error: {one_line(message)} (see '{command} --help')\n")
+
+
+def one_line(text: object) -> str:
+    """``text`` with line breaks and other control characters escaped, so an error that
+    quotes what the user typed (``$'a\\nb'``) still fits on one line."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
 
 
 def _fail(message: str) -> NoReturn:
@@ -179,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *rest: Any, **options: Any) -> None:
+    """A warning (a run that diverged, say) as one line on stderr, without the source line."""
+    print(f"{PROG}: warning: {one_line(message)}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 2 bad arguments, 130 interrupted)."""
     parser = build_parser()
@@ -187,16 +199,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except (CommandError, ValueError) as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(e)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away, e.g. `micrograd demo | head -1`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except OSError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

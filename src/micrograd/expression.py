@@ -16,6 +16,7 @@ import ast
 import difflib
 import keyword
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -122,7 +123,9 @@ class _Source:
 
 def _parse(text: str, source: _Source) -> ast.Expression:
     try:
-        return ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" in `1if x`: the error that follows says it all
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(text, mode="eval")
     except SyntaxError as e:
         message = e.msg
         if message == "invalid syntax" and not e.offset:  # the parser ran out of text
@@ -141,6 +144,11 @@ def _parse(text: str, source: _Source) -> ast.Expression:
             "the expression is nested too deeply for Python's parser (thousands of operations in one chain, "
             "or of signs or parentheses in a row): write a shorter one"
         ) from None
+    except UnicodeError as e:  # a lone surrogate: bytes from the command line that are not UTF-8
+        start = e.start if isinstance(e, UnicodeEncodeError) else 0
+        line, column = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+        raise ExpressionError(f"the expression contains {ascii(text[start])}, which is not a character of valid text",
+                              column, line, source.multiline) from None
     except ValueError as e:  # e.g. a null character, on Python versions that raise ValueError for it
         raise ExpressionError(str(e)) from None
 

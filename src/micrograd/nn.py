@@ -74,6 +74,9 @@ class Module:
                 f"state does not match this {type(self).__name__}'s {len(params)} parameters: " + "; ".join(parts)
             )
         values = {name: _to_float(state[name], f"state[{name!r}]") for name in params}
+        for name, value in values.items():
+            if not math.isfinite(value):
+                raise ValueError(f"state[{name!r}] is {value}: every parameter must be a finite number")
         for name, p in params.items():
             p.data = values[name]
 
@@ -144,6 +147,8 @@ class Neuron(Module):
             activation = "relu" if nonlin else "linear"
         self.activation = _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
+        if rng is not None and not callable(getattr(rng, "uniform", None)):
+            raise TypeError(f"rng must be a random.Random (or None for the global generator), got {type(rng).__name__}")
         uniform = (rng or random).uniform
         scale = 1.0 / math.sqrt(nin) if init == "scaled" else 1.0
         self.w = [Value(uniform(-1, 1) * scale) for _ in range(nin)]

@@ -28,6 +28,7 @@ import math
 import numbers
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,8 @@ def save_model(model: Any, path: PathLike) -> Path:
     Raises ``ValueError`` naming the first weight that is nan or infinite (a diverged
     model is not worth keeping, and JSON has no such numbers).
     """
+    if not (callable(getattr(model, "state_dict", None)) and callable(getattr(model, "config", None))):
+        raise TypeError(f"save_model expects an MLP (with config() and state_dict()), got {type(model).__name__}")
     parameters = model.state_dict()
     for name, value in parameters.items():
         if not math.isfinite(value):
@@ -98,6 +101,16 @@ def _reject_constant(name: str) -> Any:
     raise ModelFileError(f"contains {name}: every weight must be a finite number")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: with a repeated weight, which copy counts is a guess."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ModelFileError(f"the entry {key!r} appears twice"[:300])
+        seen[key] = value
+    return seen
+
+
 def _read_json(path: Path) -> Any:
     raw = path.read_bytes()
     try:
@@ -105,15 +118,25 @@ def _read_json(path: Path) -> Any:
     except UnicodeDecodeError as e:
         raise ModelFileError(f"{path}: not UTF-8 text (byte {e.start}), so not a micrograd model file") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except ModelFileError as e:
         raise ModelFileError(f"{path}: {e}") from None
     except json.JSONDecodeError as e:
         raise ModelFileError(
             f"{path}: not valid JSON (truncated or corrupted?): {e.msg} at line {e.lineno} column {e.colno}"
         ) from None
+    except ValueError as e:  # an integer too long to convert (over sys.get_int_max_str_digits() digits)
+        raise ModelFileError(
+            f"{path}: a number has more than {sys.get_int_max_str_digits():,} digits ({str(e)[:40]}...), "
+            "so it is no weight or layer size"
+        ) from None
     except RecursionError:
         raise ModelFileError(f"{path}: JSON nested too deeply to be a micrograd model file") from None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text``, cut in the middle when longer than ``limit``: a 400-digit number in a message helps no one."""
+    return text if len(text) <= limit else f"{text[: limit // 2]}…{text[-(limit // 2) :]} ({len(text):,} characters)"
 
 
 def _size(value: Any, where: str, path: Path) -> int:
@@ -133,7 +156,9 @@ def _check_architecture(arch: Any, path: Path) -> dict[str, Any]:
     _size(arch["nin"], "architecture 'nin'", path)
     nouts = arch["nouts"]
     if not isinstance(nouts, list) or not nouts:
-        raise ModelFileError(f"{path}: architecture 'nouts' must be a non-empty list of layer sizes, got {nouts!r}")
+        raise ModelFileError(
+            f"{path}: architecture 'nouts' must be a non-empty list of layer sizes, got {_short(repr(nouts))}"
+        )
     for i, size in enumerate(nouts):
         _size(size, f"architecture 'nouts'[{i}]", path)
     for key in ("activation", "output_activation", "init"):
@@ -151,7 +176,7 @@ def _check_parameters(params: Any, arch: dict[str, Any], path: Path) -> dict[str
     expected = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True))
     if len(params) != expected:
         raise ModelFileError(
-            f"{path}: the architecture {arch['nin']}-{'-'.join(map(str, arch['nouts']))} has {expected} parameters, "
+            f"{path}: the architecture {_short('-'.join(map(str, sizes)))} has {_short(str(expected))} parameters, "
             f"but the file has {len(params)} (wrong architecture or truncated weights)"
         )
     values = {}
@@ -185,7 +210,9 @@ def load_model(path: PathLike, cls: type) -> Any:
         raise ModelFileError(f"{path}: 'version' must be an integer, got {version!r}"[:300])
     if version != VERSION:
         newer = " (written by a newer micrograd)" if version > VERSION else ""
-        raise ModelFileError(f"{path}: unsupported format version {version}{newer}; this micrograd reads {VERSION}")
+        raise ModelFileError(
+            f"{path}: unsupported format version {_short(str(version))}{newer}; this micrograd reads {VERSION}"
+        )
     unexpected = [k for k in data if k not in _TOP_KEYS]
     missing = [k for k in _TOP_KEYS if k not in data]
     if missing or unexpected:

@@ -32,7 +32,7 @@ from micrograd.compile import compile as compile_step
 from micrograd.data import as_inputs, as_targets
 from micrograd.engine import Value, no_grad
 from micrograd.losses import CLASSIFICATION_LOSSES, LOSSES, Loss, get_loss, l2_regularization
-from micrograd.optim import Optimizer, Schedule
+from micrograd.optim import OPTIMIZERS, Optimizer, Schedule
 
 __all__ = ["History", "StepFn", "make_step", "make_compiled_step", "fit", "evaluate", "accuracy", "Evaluation"]
 
@@ -136,6 +136,7 @@ def make_compiled_step(
         checked.update(new)
 
     def step(X: list[list[float]], y: list[Any]) -> tuple[float, list[Any]]:
+        y = [t.tolist() if hasattr(t, "tolist") else t for t in y]  # NumPy targets as numbers and lists
         check(X, y)
         if one_hot:
             y = [[1.0 if c == label else 0.0 for c in range(classes[0])] for label in y]
@@ -162,11 +163,17 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any], threshold: float = 
             f"accuracy needs as many outputs as targets (at least one), got {len(outputs)} and {len(targets)}"
         )
     right = 0
-    for out, target in zip(outputs, targets, strict=True):
-        if isinstance(out, (list, tuple)):
-            right += max(range(len(out)), key=out.__getitem__) == target
-        else:
-            right += (out > threshold) == (target > 0.5)
+    for i, (out, target) in enumerate(zip(outputs, targets, strict=True)):
+        try:
+            if isinstance(out, (list, tuple)):
+                right += max(range(len(out)), key=out.__getitem__) == target
+            else:
+                right += (out > threshold) == (target > 0.5)
+        except TypeError:
+            raise TypeError(
+                f"accuracy: sample {i} has output {out!r} and target {target!r}; "
+                "outputs must be numbers (or lists of numbers) and targets numbers"[:300]
+            ) from None
     return right / len(outputs)
 
 
@@ -377,6 +384,15 @@ def fit(
 
     X and y may be lists or NumPy arrays (e.g. straight from scikit-learn).
     """
+    if not (callable(model) and callable(getattr(model, "parameters", None))):
+        raise TypeError(f"model must be callable and have parameters() (an MLP, say), got {type(model).__name__}")
+    if isinstance(optimizer, str):
+        names = ", ".join(f"{cls.__name__}(...)" for cls in OPTIMIZERS.values())
+        known = "a known name" if optimizer.lower() in OPTIMIZERS else "not an optimizer name"
+        raise TypeError(
+            f"optimizer must be an optimizer object, got the string {optimizer!r} ({known}): pass one of {names}, "
+            "e.g. optimizer=SGD(model.parameters(), lr=0.1)"
+        )
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
             f"optimizer must be a micrograd.optim optimizer such as SGD(...), got {type(optimizer).__name__}"
@@ -387,6 +403,14 @@ def fit(
         raise ValueError(f"batch_size must be None (the whole set) or an int >= 1, got {batch_size!r}")
     if lr_schedule is not None and not callable(lr_schedule):
         raise TypeError(f"lr_schedule must be a function of the step number, got {type(lr_schedule).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function of (epoch, history), got {type(callback).__name__}")
+    held = {id(p) for p in optimizer.params}
+    if not any(id(p) in held for p in model.parameters()):
+        raise ValueError(
+            f"the optimizer holds none of the model's {len(model.parameters())} parameters, so training would "
+            f"change nothing: build it from this model, e.g. {type(optimizer).__name__}(model.parameters(), lr=...)"
+        )
     rows = as_inputs(X, getattr(model, "nin", None))
     targets = as_targets(y, len(rows))
     loss_fn = get_loss(loss)

@@ -1,0 +1,263 @@
+"""Hostile and mistaken input across the public API: each case is one row of the
+catalogue in docs/errors.md, and each must raise the documented error, naming the
+problem, and leave the model as it was."""
+
+from __future__ import annotations
+
+import math
+import random
+import warnings
+
+import pytest
+
+import micrograd
+from micrograd import (
+    MLP,
+    Layer,
+    Neuron,
+    Value,
+    data,
+    dot,
+    expression,
+    grad,
+    gradcheck,
+    losses,
+    optim,
+    serialize,
+    topological_order,
+    train,
+    viz,
+)
+from micrograd.expression import ExpressionError
+
+NAN, INF = math.nan, math.inf
+
+
+def _model() -> MLP:
+    return MLP(2, [3, 1], rng=random.Random(0))
+
+
+def _fit(X, y, loss="mse", **kwargs):
+    model = kwargs.pop("model", None) or _model()
+    optimizer = kwargs.pop("optimizer", None) or optim.SGD(model.parameters(), lr=0.1)
+    return train.fit(model, X, y, loss=loss, optimizer=optimizer, verbose=False, **kwargs)
+
+
+def _with_bad_weight(value):
+    model = _model()
+    state = model.state_dict()
+    state["layers.0.neurons.0.w.0"] = value
+    model.load_state_dict(state)
+
+
+# (what you do, the call, the error type, a regular expression its message must match)
+CATALOGUE = [
+    # engine
+    ("Value of a string", lambda: Value("a"), TypeError, r"Value data must be a real number, got str: 'a'"),
+    ("Value of None", lambda: Value(None), TypeError, r"got NoneType"),
+    ("Value of a list", lambda: Value([1.0]), TypeError, r"got list"),
+    ("Value of a Value", lambda: Value(Value(1.0)), TypeError, r"got a Value .*detach\(\)"),
+    ("a non-string label", lambda: Value(1.0, label=5), TypeError, r"label must be a str, got int"),
+    ("Value + str", lambda: Value(1.0) + "a", TypeError, r"unsupported operand type\(s\) for \+: 'Value' and 'str'"),
+    ("Value * None", lambda: Value(1.0) * None, TypeError, r"for \*: 'Value' and 'NoneType'"),
+    ("Value ** str", lambda: Value(2.0) ** "2", TypeError, r"for \*\* or pow\(\): 'Value' and 'str'"),
+    ("tanh with an argument", lambda: Value(1.0).tanh(2), TypeError, r"takes 1 positional argument"),
+    ("grad of a number", lambda: grad(1.0, [Value(1.0)]), TypeError, r"grad\(\) output must be a Value, got float"),
+    ("grad for a number input", lambda: grad(Value(1.0), [1.0]), TypeError, r"inputs\[0\] must be a Value, got float"),
+    ("dot with unequal lengths", lambda: dot([Value(1.0)], [Value(1.0), Value(2.0)], Value(0.0)), ValueError,
+     r"as many weights as inputs, got 1 weights and 2 inputs"),
+    ("topological_order of a number", lambda: topological_order(3), TypeError, r"expected a Value.*, got int"),
+    # nn
+    ("MLP with a text nin", lambda: MLP("2", [3]), ValueError, r"nin must be a positive int, got '2'"),
+    ("MLP with nouts an int", lambda: MLP(2, 3), ValueError, r"nouts must be a non-empty list of layer sizes"),
+    ("MLP with a zero layer", lambda: MLP(2, [0]),
+     ValueError, r"each layer size in nouts must be a positive int, got 0"),
+    ("unknown activation", lambda: MLP(2, [3], activation="gelu"), ValueError,
+     r"unknown activation 'gelu': choose one of 'relu', 'tanh', 'sigmoid', 'linear'"),
+    ("unknown output activation", lambda: MLP(2, [3], output_activation="softmax"), ValueError,
+     r"unknown output_activation 'softmax'"),
+    ("unknown init", lambda: MLP(2, [3], init="he"), ValueError, r"unknown init 'he': choose one of"),
+    ("rng not a generator", lambda: MLP(2, [3], rng=5), TypeError, r"rng must be a random.Random .*got int"),
+    ("Neuron(0)", lambda: Neuron(0), ValueError, r"nin must be a positive int, got 0"),
+    ("Layer with a text size", lambda: Layer(2, "x"), ValueError, r"nout must be a positive int, got 'x'"),
+    ("too many inputs", lambda: _model()([1.0, 2.0, 3.0]), ValueError, r"MLP\(2, \[3, 1\]\) expects 2 inputs, got 3"),
+    ("a text input", lambda: _model()([1.0, "a"]), TypeError, r"must be a real number, got str: 'a'"),
+    ("state_dict not a mapping", lambda: _model().load_state_dict([1.0]), TypeError, r"expects a mapping"),
+    ("state_dict missing names", lambda: _model().load_state_dict({"x": 1.0}), ValueError,
+     r"state does not match this MLP's 13 parameters: missing 13 .*unexpected 1 \('x'\)"),
+    ("state_dict nan weight", lambda: _with_bad_weight(NAN), ValueError,
+     r"state\['layers.0.neurons.0.w.0'\] is nan: every parameter must be a finite number"),
+    ("state_dict inf weight", lambda: _with_bad_weight(-INF),
+     ValueError, r"is -inf: every parameter must be a finite number"),
+    # optim
+    ("negative learning rate", lambda: optim.SGD(_model().parameters(), lr=-1), ValueError,
+     r"Invalid learning rate value: -1.0 \(it must be a finite number >= 0\)"),
+    ("nan learning rate", lambda: optim.Adam(_model().parameters(), lr=NAN), ValueError, r"learning rate value: nan"),
+    ("text learning rate", lambda: optim.SGD(_model().parameters(), lr="a"), TypeError,
+     r"learning rate must be a number, got str"),
+    ("no parameters", lambda: optim.SGD([], lr=1.0), ValueError, r"SGD got an empty parameter list"),
+    ("parameters that are not Values", lambda: optim.SGD([1.0], lr=1.0), TypeError,
+     r"SGD: parameter 0 must be a Value, got float"),
+    ("a number instead of parameters", lambda: optim.RMSprop(5, lr=1.0), TypeError,
+     r"RMSprop expects model.parameters\(\) \(an iterable of Values\), got int"),
+    ("beta out of range", lambda: optim.Adam(_model().parameters(), betas=(1.5, 0.9)), ValueError,
+     r"beta parameter at index 0 value: 1.5"),
+    ("betas not a pair", lambda: optim.Adam(_model().parameters(), betas=3), ValueError, r"betas must be a pair"),
+    ("nesterov without momentum", lambda: optim.SGD(_model().parameters(), lr=0.1, nesterov=True), ValueError,
+     r"Nesterov momentum requires a momentum"),
+    ("schedule with zero steps", lambda: optim.LinearDecay(0.1, 0.01, 0), ValueError, r"steps must be an int >= 1"),
+    # losses
+    ("more targets than outputs", lambda: losses.mse_loss([Value(1.0)], [1.0, 2.0]), ValueError,
+     r"mse_loss: got 1 outputs but 2 targets"),
+    ("text target", lambda: losses.mse_loss([Value(1.0)], ["a"]),
+     TypeError, r"target 0\[0\] must be a number, got str"),
+    ("nan target", lambda: losses.mse_loss([Value(1.0)], [NAN]), ValueError, r"target 0\[0\] is nan"),
+    ("hinge with a 0 label", lambda: losses.hinge_loss([Value(1.0)], [0]), ValueError,
+     r"hinge_loss needs labels -1 or \+1, got 0 at index 0 \(for 0/1 labels pass 2\*y - 1\)"),
+    ("bce with a -1 label", lambda: losses.binary_cross_entropy_with_logits([Value(1.0)], [-1]), ValueError,
+     r"needs labels in \[0, 1\], got -1 at index 0 \(for -1/\+1 labels pass \(y \+ 1\) / 2\)"),
+    ("cross_entropy label out of range", lambda: losses.cross_entropy([[Value(1.0), Value(2.0)]], [2]), ValueError,
+     r"cross_entropy: label 0 is 2; it must be a class index 0 … 1"),
+    ("cross_entropy fractional label", lambda: losses.cross_entropy([[Value(1.0), Value(2.0)]], [1.5]), ValueError,
+     r"label 0 is 1.5"),
+    ("unknown reduction", lambda: losses.mse_loss([Value(1.0)], [1.0], reduction="avg"), ValueError,
+     r"reduction must be one of 'mean', 'sum', 'none', got 'avg'"),
+    ("unknown loss name", lambda: losses.get_loss("l1"), ValueError,
+     r"unknown loss 'l1': choose one of 'mse', 'hinge', 'bce', 'cross_entropy' or pass a function"),
+    ("negative l2", lambda: losses.l2_regularization(_model(), alpha=-1.0), ValueError, r"alpha must be a finite"),
+    # data
+    ("negative sample count", lambda: data.moons(-1), ValueError, r"n_samples must be an int >= 2, got -1"),
+    ("nan noise", lambda: data.moons(noise=NAN), ValueError, r"noise must be a finite number >= 0, got nan"),
+    ("split of one sample", lambda: data.train_val_split([[1.0]], [1.0]), ValueError, r"needs at least 2 samples"),
+    ("a string as X", lambda: data.as_inputs("abc"), TypeError, r"X must be a sequence .*got str"),
+    ("a bool in X", lambda: data.as_inputs([[True, 1.0]]), TypeError, r"X\[0\]\[0\] must be a real number, got bool"),
+    # train.fit
+    ("nan in X", lambda: _fit([[NAN, 1.0]], [1.0]), ValueError,
+     r"X\[0\]\[0\] is nan: inputs and targets must be finite numbers"),
+    ("inf in X", lambda: _fit([[1.0, 2.0], [1.0, INF]], [1.0, 0.0]), ValueError, r"X\[1\]\[1\] is inf"),
+    ("nan in y", lambda: _fit([[1.0, 1.0]], [NAN]), ValueError, r"y\[0\] is nan"),
+    ("rows wider than the model", lambda: _fit([[1.0, 1.0, 1.0]], [1.0]), ValueError,
+     r"the model takes 2 inputs per sample, but X has 3"),
+    ("ragged rows", lambda: _fit([[1.0, 1.0], [1.0]], [1.0, 1.0]), ValueError, r"X\[1\] has 1 values but X\[0\] has 2"),
+    ("X and y of different lengths", lambda: _fit([[1.0, 1.0], [1.0, 2.0]], [1.0]), ValueError,
+     r"X and y must have the same length, got 2 inputs and 1 targets"),
+    ("more targets per sample than outputs", lambda: _fit([[1.0, 1.0]], [[0.0, 1.0]]), ValueError,
+     r"mse_loss: prediction 0 has 1 output\(s\) but its target has 2"),
+    ("hinge labels 0/1", lambda: _fit([[1.0, 1.0]], [0], loss="hinge"),
+     ValueError, r"hinge_loss needs labels -1 or \+1"),
+    ("cross_entropy on one output", lambda: _fit([[1.0, 1.0]], [0], loss="cross_entropy"), ValueError,
+     r"has a single logit; it needs one per class"),
+    ("unknown loss in fit", lambda: _fit([[1.0, 1.0]], [0.0], loss="l1"), ValueError, r"unknown loss 'l1'"),
+    ("optimizer given by name", lambda: _fit([[1.0, 1.0]], [0.0], optimizer="adam"), TypeError,
+     r"optimizer must be an optimizer object, got the string 'adam' \(a known name\): pass one of SGD\(\.\.\.\)"),
+    ("unknown optimizer name", lambda: _fit([[1.0, 1.0]], [0.0], optimizer="adamx"), TypeError,
+     r"got the string 'adamx' \(not an optimizer name\)"),
+    ("model that is not a model", lambda: train.fit(5, [[1.0]], [1.0], loss="mse",
+                                                    optimizer=optim.SGD([Value(1.0)], lr=0.1)), TypeError,
+     r"model must be callable and have parameters\(\) \(an MLP, say\), got int"),
+    ("negative epochs", lambda: _fit([[1.0, 1.0]], [0.0], epochs=-1),
+     ValueError, r"epochs must be an int >= 0, got -1"),
+    ("zero batch size", lambda: _fit([[1.0, 1.0]], [0.0], batch_size=0), ValueError, r"batch_size must be None"),
+    ("validation not a pair", lambda: _fit([[1.0, 1.0]], [0.0], validation=[[1.0, 1.0]]), ValueError,
+     r"validation must be a pair \(X_val, y_val\)"),
+    ("negative l2 in fit", lambda: _fit([[1.0, 1.0]], [0.0], l2=-1.0), ValueError, r"l2 must be a finite number >= 0"),
+    ("callback not a function", lambda: _fit([[1.0, 1.0]], [0.0], callback=5), TypeError,
+     r"callback must be a function of \(epoch, history\), got int"),
+    ("an optimizer built for another model", lambda: _fit([[1.0, 1.0]], [0.0], optimizer=optim.SGD(
+        _model().parameters(), lr=0.1)), ValueError, r"the optimizer holds none of the model's 13 parameters"),
+    ("a schedule that returns nan", lambda: _fit([[1.0, 1.0]], [0.0], lr_schedule=lambda k: NAN), ValueError,
+     r"Invalid learning rate value: nan"),
+    ("accuracy of text outputs", lambda: train.accuracy(["a"], [1]), TypeError,
+     r"accuracy: sample 0 has output 'a' and target 1; outputs must be numbers"),
+    # serialize
+    ("save something that is not a model", lambda: serialize.save_model(5, "unused.json"), TypeError,
+     r"save_model expects an MLP \(with config\(\) and state_dict\(\)\), got int"),
+    ("load a missing file", lambda: MLP.load("/nonexistent/dir/model.json"), FileNotFoundError,
+     r"No such file or directory: '/nonexistent/dir/model.json'"),
+    # compile
+    ("compile a number", lambda: micrograd.compile(5), TypeError, r"compile expects a function of Values, got int"),
+    ("unknown backend", lambda: micrograd.compile(lambda x: x, backend="cuda"), ValueError,
+     r"unknown backend 'cuda': choose one of 'auto', 'numpy', 'python'"),
+    ("an empty batch", lambda: micrograd.compile(lambda x: x * 2)([]), ValueError, r"argument 'x' is an empty batch"),
+    ("unknown compiled reduction", lambda: micrograd.compile(lambda x: x * 2)([1.0], reduction="max"), ValueError,
+     r"reduction must be one of 'mean', 'sum', 'none', got 'max'"),
+    # gradcheck
+    ("gradcheck of a number", lambda: gradcheck(5, [1.0]), TypeError, r"gradcheck: f must be callable, got int"),
+    ("gradcheck f returning a number", lambda: gradcheck(lambda x: 3, [1.0]), TypeError,
+     r"f must return a Value or a list of Values, got int"),
+    ("gradcheck eps 0", lambda: gradcheck(lambda x: x, [1.0], eps=0), ValueError, r"eps must be a positive number"),
+    # expression
+    ("expression not a string", lambda: expression.evaluate(5), TypeError, r"expression must be a str, got int"),
+    ("an incomplete expression", lambda: expression.evaluate("x+", {"x": 1.0}), ExpressionError,
+     r"column 3: the expression is incomplete"),
+    ("a variable that is a string", lambda: expression.evaluate("x", {"x": "a"}), ExpressionError,
+     r"the value of x must be a number, got str"),
+    # viz (no Graphviz binary needed: these are refused before drawing)
+    ("draw a number", lambda: viz.draw_dot(5), TypeError, r"draw_dot expects a Value or a non-empty list of Values"),
+    ("unknown rankdir", lambda: viz.draw_dot(Value(1.0), rankdir="XX"), ValueError, r"rankdir must be one of 'LR'"),
+    ("zero max_nodes", lambda: viz.draw_dot(Value(1.0), max_nodes=0), ValueError, r"max_nodes must be a positive int"),
+    ("save a number", lambda: viz.save_graph(5, "unused.svg"), TypeError, r"save_graph expects a Value"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [c[1:] for c in CATALOGUE], ids=[c[0] for c in CATALOGUE])
+def test_catalogue(call, error, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=message) as info:
+        call()
+    text = str(info.value)
+    assert "\n" not in text and len(text) < 400, text  # one line, not a dump
+
+
+def test_catalogue_size():
+    """docs/errors.md documents every case here."""
+    assert len(CATALOGUE) >= 90
+
+
+def test_bad_training_data_leaves_the_model_untouched():
+    model = _model()
+    before = model.state_dict()
+    for X, y in (([[NAN, 1.0]], [1.0]), ([[1.0, 2.0, 3.0]], [1.0]), ([[1.0, 2.0]], [[0.0, 1.0]])):
+        with pytest.raises(ValueError):
+            _fit(X, y, model=model)
+    assert model.state_dict() == before
+
+
+def test_a_diverging_learning_rate_stops_training_and_says_so():
+    """Instead of printing nan for the remaining epochs, fit stops at the first non-finite
+    loss or gradient, warns, and keeps the last finite parameters."""
+    model = MLP(2, [8, 1], activation="tanh", rng=random.Random(1))
+    X = [[i / 5, 1 - i / 7] for i in range(12)]
+    y = [float(i % 3) for i in range(12)]
+    seen = []
+    with pytest.warns(RuntimeWarning, match=r"training stopped at step \d+ \(epoch \d+\): the loss is .* the "
+                                            r"learning rate is probably too large"):
+        history = train.fit(model, X, y, loss="mse", optimizer=optim.SGD(model.parameters(), lr=1e200),
+                            epochs=1000, verbose=False, callback=lambda epoch, h: seen.append(epoch))
+    assert history.diverged and history.stop_reason == "diverged"
+    assert history.steps < 10 and len(seen) == history.epochs < 10
+    assert all(math.isfinite(v) for v in history.loss)
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_a_model_that_diverged_is_not_saved(tmp_path):
+    model = _model()
+    model.parameters()[0].data = INF
+    with pytest.raises(ValueError, match=r"parameter 'layers.0.neurons.0.w.0' is inf \(did training diverge\?\)"):
+        model.save(tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_the_demo_command_reports_divergence_in_one_line(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    from micrograd import cli
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        code = cli.main(["demo", "moons", "--lr", "1e10", "--epochs", "30", "--quiet", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "(diverged)" in captured.out
+    assert captured.err.splitlines() == [
+        captured.err.strip()
+    ] and captured.err.startswith("micrograd: warning: training stopped at step"), captured.err
