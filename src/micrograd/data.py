@@ -37,6 +37,16 @@ def _check_real(name: str, value: object) -> float:
     return float(value)
 
 
+def _shuffle_and_jitter(
+    points: list[tuple[list[float], int]], rng: random.Random, noise: float
+) -> tuple[list[list[float]], list[int]]:
+    """The labelled 2-D points in a random order, each coordinate plus N(0, noise²) noise, as (X, y)."""
+    rng.shuffle(points)
+    X = [[x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)] for (x1, x2), _ in points]
+    y = [label for _, label in points]
+    return X, y
+
+
 def moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0) -> tuple[list[list[float]], list[int]]:
     """Two interleaving half circles, as scikit-learn's ``make_moons``.
 
@@ -57,10 +67,7 @@ def moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0) -> tup
     for i in range(n_lower):
         t = math.pi * i / max(n_lower - 1, 1)
         points.append(([1.0 - math.cos(t), 0.5 - math.sin(t)], 1))
-    rng.shuffle(points)
-    X = [[x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)] for (x1, x2), _ in points]
-    y = [label for _, label in points]
-    return X, y
+    return _shuffle_and_jitter(points, rng, noise)
 
 
 def circles(
@@ -85,10 +92,7 @@ def circles(
         for i in range(count):
             t = 2 * math.pi * i / count
             points.append(([radius * math.cos(t), radius * math.sin(t)], label))
-    rng.shuffle(points)
-    X = [[x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)] for (x1, x2), _ in points]
-    y = [label for _, label in points]
-    return X, y
+    return _shuffle_and_jitter(points, rng, noise)
 
 
 def spirals(
@@ -116,10 +120,7 @@ def spirals(
             r = i / (count - 1)
             angle = 2 * math.pi * k / n_classes + 2 * math.pi * turns * r
             points.append(([r * math.cos(angle), r * math.sin(angle)], k))
-    rng.shuffle(points)
-    X = [[x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)] for (x1, x2), _ in points]
-    y = [label for _, label in points]
-    return X, y
+    return _shuffle_and_jitter(points, rng, noise)
 
 
 def sine(
