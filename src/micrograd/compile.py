@@ -73,6 +73,10 @@ class TracingError(ValueError):
     """The function's graph depends on the data, so no single trace can stand for it."""
 
 
+_ENGINE = ("micrograd.engine", "micrograd.kernels")
+"""Modules whose reading of a placeholder's number is the engine computing, not the user deciding."""
+
+
 class _Placeholder(Value):
     """A Value standing for one number of one sample while the function is traced."""
 
@@ -88,7 +92,7 @@ class _Placeholder(Value):
         self.warned = not warn
 
     def _read(self) -> float:
-        if _tracing and not self.warned and sys._getframe(2).f_globals.get("__name__") != "micrograd.engine":
+        if _tracing and not self.warned and sys._getframe(2).f_globals.get("__name__") not in _ENGINE:
             self.warned = True
             warnings.warn(
                 f"compile: the function read the number of {self.label} while being traced; "

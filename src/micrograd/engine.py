@@ -13,6 +13,8 @@ points back at itself, so a graph has no reference cycles and is freed by refere
 counting the moment it is dropped; Python's cyclic garbage collector, which dominates
 the run time of closure-based engines, has nothing to do. Nodes use ``__slots__`` and
 tuples, and the graph is sorted without recursion, so a chain a million nodes deep works.
+Each node runs its op's rules as Python written from them once (:mod:`micrograd.kernels`),
+not through a generic call per node.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from contextlib import ContextDecorator
 from operator import attrgetter
 from typing import Any
 
+from micrograd.kernels import install
 from micrograd.ops import (
     ABS,
     ADD,
@@ -33,6 +36,7 @@ from micrograd.ops import (
     LOG,
     MUL,
     NEG,
+    OPS,
     POW,
     RELU,
     SIGMOID,
@@ -115,16 +119,33 @@ def _operand(x: Any) -> Value | None:
 
 
 def _unary(op: Op, x: Value) -> Value:
-    return _node(op.forward(FloatMath, x.data), (x,), op)
+    parents = (x,)
+    try:
+        forward = op.float_forward
+    except AttributeError:  # an op made since import (x ** c for a new c): write its kernels
+        forward = install(op).float_forward
+    return _node(forward(parents), parents, op)
 
 
 def _binary(op: Op, a: Value, b: Value) -> Value:
-    return _node(op.forward(FloatMath, a.data, b.data), (a, b), op)
+    parents = (a, b)
+    try:
+        forward = op.float_forward
+    except AttributeError:
+        forward = install(op).float_forward
+    return _node(forward(parents), parents, op)
 
 
 def _nary(op: Op, parents: tuple[Value, ...]) -> Value:
-    return _node(op.forward(FloatMath, *map(_data_of, parents)), parents, op)
+    try:
+        forward = op.float_forward
+    except AttributeError:
+        forward = install(op).float_forward
+    return _node(forward(parents), parents, op)
 
+
+for _op in (*OPS.values(), WHERE_FIRST, WHERE_SECOND):
+    install(_op)
 
 _data_of = attrgetter("data")
 
@@ -159,8 +180,9 @@ class Value:
             raise TypeError(f"Value _op must be a str such as '+', got {type(_op).__name__}")
         if children:
             op = op_from_symbol(_op)
-            if op.arity is not None and op.arity != len(children):
-                raise ValueError(f"operation {_op!r} takes {op.arity} input(s), got {len(children)} children")
+            if not op.takes(len(children)):
+                expected = op.arity if op.arity is not None else "an odd number of (w..., x..., b)"
+                raise ValueError(f"operation {_op!r} takes {expected} input(s), got {len(children)} children")
             self._op = op
         else:
             self._op = _op
@@ -353,26 +375,17 @@ class Value:
 def _propagate(order: list[Value]) -> None:
     """Run every node's ``_backward()``, last node first: the float backward pass.
 
-    Unrolled by arity because this loop is the hot path of training. (Anomaly
-    detection swaps in a checked version; see :mod:`micrograd.anomaly`.)
+    This loop is the hot path of training, so each node runs its op's generated float
+    kernel (:mod:`micrograd.kernels`), which computes what ``_backward()`` computes from
+    the same rule. (Anomaly detection swaps in a checked loop; see :mod:`micrograd.anomaly`.)
     """
     for node in reversed(order):
-        parents = node._prev
-        if not parents:
-            continue
-        rule, g = node._op.backward, node.grad  # type: ignore[attr-defined]
-        if len(parents) == 2:
-            a, b = parents
-            ga, gb = rule(FloatMath, g, node.data, a.data, b.data)
-            a.grad += ga
-            b.grad += gb
-        elif len(parents) == 1:
-            (a,) = parents
-            (ga,) = rule(FloatMath, g, node.data, a.data)
-            a.grad += ga
-        else:
-            for parent, pg in zip(parents, rule(FloatMath, g, node.data, *map(_data_of, parents))):
-                parent.grad += pg
+        if node._prev:
+            try:
+                backward = node._op.float_backward  # type: ignore[attr-defined]
+            except AttributeError:
+                backward = install(node._op).float_backward  # type: ignore[arg-type]
+            backward(node)
 
 
 def topological_order(root: Value | Sequence[Value], leaves: bool = True) -> list[Value]:

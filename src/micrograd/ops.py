@@ -185,6 +185,15 @@ class Op(str):
     arity: ClassVar[int | None] = None
     """Number of inputs, or None for any number."""
 
+    # The engine runs an op through ``float_forward(parents)`` and ``float_backward(node)``:
+    # Python functions that micrograd.kernels writes from the two rules below.
+    float_forward: Any
+    float_backward: Any
+
+    def takes(self, n: int) -> bool:
+        """Whether a node of this operation can have ``n`` inputs."""
+        return n == self.arity if self.arity is not None else n >= 1
+
     def forward(self, m: Any, *xs: Any) -> Any:
         raise NotImplementedError
 
@@ -407,6 +416,9 @@ class Dot(Op):
     The sum runs left to right from ``b``, exactly as the lecture's
     ``sum((wi*xi for ...), b)``, so the fused and unfused neurons agree to the bit.
     """
+
+    def takes(self, n: int) -> bool:
+        return n % 2 == 1
 
     def forward(self, m, *wxb):
         n = len(wxb) // 2
