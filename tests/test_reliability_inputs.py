@@ -58,6 +58,8 @@ CATALOGUE = [
     ("Value of a list", lambda: Value([1.0]), TypeError, r"got list"),
     ("Value of a Value", lambda: Value(Value(1.0)), TypeError, r"got a Value .*detach\(\)"),
     ("a non-string label", lambda: Value(1.0, label=5), TypeError, r"label must be a str, got int"),
+    ("a dot node without its bias", lambda: Value(1.0, (Value(1.0), Value(2.0)), "dot"), ValueError,
+     r"operation 'dot' takes an odd number of \(w\.\.\., x\.\.\., b\) input\(s\), got 2 children"),
     ("Value + str", lambda: Value(1.0) + "a", TypeError, r"unsupported operand type\(s\) for \+: 'Value' and 'str'"),
     ("Value * None", lambda: Value(1.0) * None, TypeError, r"for \*: 'Value' and 'NoneType'"),
     ("Value ** str", lambda: Value(2.0) ** "2", TypeError, r"for \*\* or pow\(\): 'Value' and 'str'"),
