@@ -144,3 +144,17 @@ def test_backward_through_kernels_equals_backward_through_rules():
         run(order)
         results.append([bits(node.grad) for node in order])
     assert results[0] == results[1]
+
+
+def test_a_deep_copied_graph_writes_kernels_for_its_recreated_ops():
+    """copy.deepcopy re-creates x ** c ops outside the engine; backward still runs their rules."""
+    import copy
+
+    x = Value(2.0)
+    y = x**2.5 * x + Value(0.0, (x,), "**3.5")
+    twin = copy.deepcopy(y)
+    y.backward()
+    twin.backward()
+    twin_x = twin._prev[0]._prev[1]
+    assert twin._prev[0]._prev[0]._op is not y._prev[0]._prev[0]._op
+    assert bits(twin_x.grad) == bits(x.grad) == bits(2.5 * 2.0**1.5 * 2.0 + 2.0**2.5 + 3.5 * 2.0**2.5)

@@ -120,28 +120,21 @@ def _operand(x: Any) -> Value | None:
 
 def _unary(op: Op, x: Value) -> Value:
     parents = (x,)
-    try:
-        forward = op.float_forward
-    except AttributeError:  # an op made since import (x ** c for a new c): write its kernels
-        forward = install(op).float_forward
-    return _node(forward(parents), parents, op)
+    return _node(op.float_forward(parents), parents, op)
 
 
 def _binary(op: Op, a: Value, b: Value) -> Value:
     parents = (a, b)
-    try:
-        forward = op.float_forward
-    except AttributeError:
-        forward = install(op).float_forward
-    return _node(forward(parents), parents, op)
+    return _node(op.float_forward(parents), parents, op)
 
 
 def _nary(op: Op, parents: tuple[Value, ...]) -> Value:
-    try:
-        forward = op.float_forward
-    except AttributeError:
-        forward = install(op).float_forward
-    return _node(forward(parents), parents, op)
+    return _node(op.float_forward(parents), parents, op)
+
+
+def _with_kernels(op: Op) -> Op:
+    """``op``, with its float kernels written if it was made after import (``x ** c`` for a new c)."""
+    return op if "float_forward" in op.__dict__ else install(op)
 
 
 for _op in (*OPS.values(), WHERE_FIRST, WHERE_SECOND):
@@ -183,7 +176,7 @@ class Value:
             if not op.takes(len(children)):
                 expected = op.arity if op.arity is not None else "an odd number of (w..., x..., b)"
                 raise ValueError(f"operation {_op!r} takes {expected} input(s), got {len(children)} children")
-            self._op = op
+            self._op = _with_kernels(op)
         else:
             self._op = _op
         self._prev = children
@@ -263,7 +256,7 @@ class Value:
             return _binary(POW, self, other)
         if isinstance(other, numbers.Real):
             exponent = int(other) if isinstance(other, numbers.Integral) else _to_float(other, "exponent")
-            return _unary(pow_const(exponent), self)
+            return _unary(_with_kernels(pow_const(exponent)), self)
         return NotImplemented
 
     def __rpow__(self, other: Scalar) -> Value:
@@ -383,7 +376,7 @@ def _propagate(order: list[Value]) -> None:
         if node._prev:
             try:
                 backward = node._op.float_backward  # type: ignore[attr-defined]
-            except AttributeError:
+            except AttributeError:  # an op re-created outside the engine, e.g. by copy.deepcopy
                 backward = install(node._op).float_backward  # type: ignore[arg-type]
             backward(node)
 
