@@ -86,16 +86,13 @@ def write_kernels(op: Op, arity: int) -> str:
 
 def _generic(op: Op) -> Kernels:
     """The rule itself, called with floats: for arities too wide to unroll."""
-    rule_forward, rule_backward = op.forward, op.backward
+    rule_forward = op.forward
 
     def forward(parents: tuple[Any, ...]) -> float:
         return rule_forward(FloatMath, *[p.data for p in parents])
 
     def backward(node: Any) -> None:
-        parents = node._prev
-        grads = rule_backward(FloatMath, node.grad, node.data, *[p.data for p in parents])
-        for parent, g in zip(parents, grads):
-            parent.grad += g
+        node._backward()  # the node's own step of the chain rule, by the rule on floats
 
     return Kernels(forward, backward, f"# {op!r} with this many inputs runs its rule: ops.{type(op).__name__}\n")
 
