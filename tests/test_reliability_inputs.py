@@ -8,9 +8,12 @@ import math
 import os
 import random
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import micrograd
 from micrograd import (
@@ -70,7 +73,7 @@ CATALOGUE = [
     ("Value of a list", lambda: Value([1.0]), TypeError, r"got list"),
     ("Value of a Value", lambda: Value(Value(1.0)), TypeError, r"got a Value .*detach\(\)"),
     ("a non-string label", lambda: Value(1.0, label=5), TypeError, r"label must be a str, got int"),
-    ("a dot node without its bias", lambda: Value(1.0, (Value(1.0), Value(2.0)), "dot"), ValueError,
+    ("a `dot` node made by hand without its bias", lambda: Value(1.0, (Value(1.0), Value(2.0)), "dot"), ValueError,
      r"operation 'dot' takes an odd number of \(w\.\.\., x\.\.\., b\) input\(s\), got 2 children"),
     ("Value + str", lambda: Value(1.0) + "a", TypeError, r"unsupported operand type\(s\) for \+: 'Value' and 'str'"),
     ("Value * None", lambda: Value(1.0) * None, TypeError, r"for \*: 'Value' and 'NoneType'"),
@@ -195,6 +198,10 @@ CATALOGUE = [
      r"reduction must be one of 'mean', 'sum', 'none', got 'avg'"),
     ("unknown loss name", lambda: losses.get_loss("l1"), ValueError,
      r"unknown loss 'l1': choose one of 'mse', 'hinge', 'bce', 'cross_entropy' or pass a function"),
+    ("a bool target", lambda: losses.mse_loss([Value(1.0)], [True]), TypeError,
+     r"^target 0\[0\] is True \(a bool\)"),
+    ("a bool output", lambda: losses.mse_loss([False], [1.0]), TypeError, r"^prediction 0\[0\] is False \(a bool\)"),
+    ("l2 weight True", lambda: losses.l2_regularization(_model(), alpha=True), TypeError, r"^alpha is True \(a bool\)"),
     ("negative l2", lambda: losses.l2_regularization(_model(), alpha=-1.0), ValueError, r"alpha must be a finite"),
     # data
     ("negative sample count", lambda: data.moons(-1), ValueError,
@@ -214,7 +221,7 @@ CATALOGUE = [
      r"^n_samples must be an int >= 2 up to 1,000,000"),
     ("moons of True samples", lambda: data.moons(True), TypeError, r"^n_samples is True \(a bool\)"),
     ("noise True", lambda: data.moons(noise=True), TypeError, r"^noise is True \(a bool\)"),
-    ("a bool target", lambda: data.as_targets([True]), TypeError, r"^y\[0\] is True \(a bool\)"),
+    ("a bool in y", lambda: data.as_targets([True]), TypeError, r"^y\[0\] is True \(a bool\)"),
     # train.fit
     ("nan in X", lambda: _fit([[NAN, 1.0]], [1.0]), ValueError,
      r"X\[0\]\[0\] is nan: inputs and targets must be finite numbers"),
@@ -292,6 +299,8 @@ CATALOGUE = [
     ("gradcheck of a number", lambda: gradcheck(5, [1.0]), TypeError, r"gradcheck: f must be callable, got int"),
     ("gradcheck f returning a number", lambda: gradcheck(lambda x: 3, [1.0]), TypeError,
      r"f must return a Value or a list of Values, got int"),
+    ("gradcheck eps True", lambda: gradcheck(lambda x: x, [1.0], eps=True), TypeError,
+     r"^gradcheck: eps is True \(a bool\)"),
     ("gradcheck eps 0", lambda: gradcheck(lambda x: x, [1.0], eps=0), ValueError, r"eps must be a positive number"),
     # expression
     ("expression not a string", lambda: expression.evaluate(5), TypeError, r"expression must be a str, got int"),
@@ -317,8 +326,20 @@ def test_catalogue(call, error, message, tmp_path, monkeypatch):
 
 
 def test_catalogue_size():
-    """docs/errors.md documents every case here."""
-    assert len(CATALOGUE) >= 90
+    assert len(CATALOGUE) >= 140
+
+
+def test_every_case_is_a_row_of_the_documented_catalogue():
+    """docs/errors.md documents every case here, under the same name and error type."""
+    rows = {}
+    for line in (Path(__file__).resolve().parents[1] / "docs" / "errors.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) >= 3:
+            rows[cells[0]] = cells[1].strip("`")
+    missing = [name for name, *_ in CATALOGUE if name not in rows]
+    assert not missing, missing
+    wrong = [(name, rows[name], error.__name__) for name, _, error, _ in CATALOGUE if rows[name] != error.__name__]
+    assert not wrong, wrong
 
 
 def test_bad_training_data_leaves_the_model_untouched():
@@ -368,3 +389,16 @@ def test_the_demo_command_reports_divergence_in_one_line(capsys, tmp_path):
     assert captured.err.splitlines() == [
         captured.err.strip()
     ] and captured.err.startswith("micrograd: warning: training stopped at step"), captured.err
+
+
+@given(st.integers() | st.sampled_from([10**400, -(10**400), 10**5000, 2**1024, 2**1024 - 1]))
+@settings(max_examples=300, deadline=None)
+def test_any_int_is_a_float_or_a_short_clear_error(n):
+    try:
+        value = Value(n)
+    except ValueError as e:
+        text = str(e)
+        assert text.startswith("Value data is too large for a float") and len(text) < 200 and "\n" not in text
+        assert abs(n) >= 2**1024 - 2**970  # only ints that round beyond the largest float
+    else:
+        assert value.data == float(n)

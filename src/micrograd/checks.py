@@ -15,7 +15,7 @@ import operator
 import sys
 from typing import Any
 
-__all__ = ["describe", "bool_error", "too_large_error", "as_float", "index"]
+__all__ = ["describe", "shorten", "bool_error", "too_large_error", "as_float", "index"]
 
 _LOG10_2 = 0.30102999566398120
 
@@ -32,15 +32,16 @@ def describe(value: Any, limit: int = 60) -> str:
         if max_digits and digits >= max_digits:
             return f"an integer of about {digits:,} digits"
         text = str(value)
-        if len(text) <= limit:
-            return text
-        half = limit // 2
-        return f"{text[:half]}…{text[-half:]} ({len(text.lstrip('-')):,} digits)"
-    text = repr(value)
+        return shorten(text, limit, f"{len(text.lstrip('-')):,} digits")
+    return shorten(repr(value), limit)
+
+
+def shorten(text: str, limit: int = 60, length: str = "") -> str:
+    """``text``, cut in the middle when longer than ``limit``, with its length said."""
     if len(text) <= limit:
         return text
     half = limit // 2
-    return f"{text[:half]}…{text[-half:]} ({len(text):,} characters)"
+    return f"{text[:half]}…{text[-half:]} ({length or f'{len(text):,} characters'})"
 
 
 def bool_error(what: str, value: bool) -> TypeError:

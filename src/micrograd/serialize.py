@@ -17,7 +17,7 @@ every weight's name, type and finiteness) before it builds the model, so a bad f
 raises :class:`ModelFileError` and never yields a half-loaded model. No pickle:
 reading a file can never run code.
 
-Only the standard library is imported here; ``to_torch`` imports PyTorch when called.
+Only the standard library (and :mod:`micrograd.checks`) is imported here; ``to_torch`` imports PyTorch when called.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ import stat
 import sys
 from pathlib import Path
 from typing import Any
+
+from micrograd.checks import shorten as _short
 
 __all__ = [
     "FORMAT",
@@ -172,11 +174,6 @@ def _read_json(path: Path) -> Any:
         ) from None
     except RecursionError:
         raise ModelFileError(f"{path}: JSON nested too deeply to be a micrograd model file") from None
-
-
-def _short(text: str, limit: int = 60) -> str:
-    """``text``, cut in the middle when longer than ``limit``: a 400-digit number in a message helps no one."""
-    return text if len(text) <= limit else f"{text[: limit // 2]}…{text[-(limit // 2) :]} ({len(text):,} characters)"
 
 
 def _size(value: Any, where: str, path: Path) -> int:
