@@ -94,6 +94,7 @@ def _is_number(x: Any) -> bool:
 
 
 _new = object.__new__
+_LARGE_INT = 2**1023  # every int up to this converts to a float
 
 
 def _node(data: float, parents: tuple[Value, ...], op: Op) -> Value:
@@ -297,6 +298,9 @@ class Value:
     def __pow__(self, other: Scalar) -> Value:
         if isinstance(other, Value):
             return _binary(POW, self, other)
+        kind = type(other)
+        if kind is float or (kind is int and -_LARGE_INT <= other <= _LARGE_INT):  # x ** 2: the common case
+            return _unary(_with_kernels(pow_const(other)), self)
         if isinstance(other, numbers.Real):
             exponent = _to_float(other, "exponent")  # refuses bools and exponents beyond a float
             if isinstance(other, numbers.Integral):
