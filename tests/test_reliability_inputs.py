@@ -281,6 +281,7 @@ CATALOGUE = [
      r"^\[Errno 2\] No such file or directory: ''$"),
     ("save over a directory", lambda: (os.mkdir("d"), _model().save("d")), IsADirectoryError,
      r"^\[Errno 21\] Is a directory: 'd'$"),
+    ("load an empty path", lambda: MLP.load(""), FileNotFoundError, r"^\[Errno 2\] No such file or directory: ''$"),
     ("load a directory", lambda: (os.mkdir("d"), MLP.load("d")), serialize.ModelFileError,
      r"^d: cannot read the file: Is a directory$"),
     ("load a symlink loop", _symlink_loop_load, serialize.ModelFileError,

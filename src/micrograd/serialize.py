@@ -75,9 +75,7 @@ def write_json_atomic(path: PathLike, data: Any) -> Path:
     any failure the temporary file is removed, ``path`` is untouched, and the
     ``OSError`` names ``path`` as given.
     """
-    given = os.fspath(path)
-    if given in ("", b""):
-        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), given)
+    given = _given(path)
     target = Path(os.path.realpath(given))
     text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     temporary = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
@@ -107,6 +105,14 @@ def write_json_atomic(path: PathLike, data: Any) -> Path:
         finally:
             os.close(directory)
     return Path(given)
+
+
+def _given(path: PathLike) -> str:
+    """``path`` as a string; an empty one names no file (``Path('')`` would be the current directory)."""
+    given = os.fspath(path)
+    if not given:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), given)
+    return given
 
 
 def _naming(error: OSError, path: str) -> OSError:
@@ -238,7 +244,7 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, float]]:
     content that is not exactly a valid model: bad JSON, another format or version, an
     inconsistent architecture, missing, extra, non-numeric or non-finite weights.
     """
-    path = Path(path)
+    path = Path(_given(path))
     data = _read_json(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a micrograd model file (no \"format\": \"{FORMAT}\" entry)")
