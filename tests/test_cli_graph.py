@@ -105,6 +105,8 @@ def test_unused_names_are_noted(tmp_path):
         (["--", "-" * 9000 + "1"], "nested too deeply"),
         (["x", "--set", "x"], "cannot read 'x': write NAME=NUMBER"),
         (["x", "--set", "x=two"], "the value of x must be a number, got 'two'"),
+        (["x", "--set", "x=1e-400"], "the value of x, 1e-400, is too small for a float: it would be 0"),
+        (["x", "--set", "x=-2.5E-330"], "the value of x, -2.5E-330, is too small for a float: it would be 0"),
         (["x", "--set", "x=1", "-o", "graph.jpeg"], "cannot tell the format of 'graph.jpeg'"),
         (["x*x*x*x", "--set", "x=1", "--max-nodes", "3"], "the graph has 4 values, more than --max-nodes 3"),
         (["x", "--set", "x=1", "-o", "missing-dir/graph.dot"], "cannot write missing-dir/graph.dot"),
