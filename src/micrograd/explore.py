@@ -700,7 +700,8 @@ def add_explore_command(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run_explore_command(args: Any) -> int:
-    """Record, write the page, and serve it if asked. Expected failures are one line on stderr and status 2."""
+    """Record, write the page, and serve it if asked. Expected failures are one line on stderr and status 2;
+    a page that cannot be written raises ``OSError``, which the program reports in one line with status 3."""
     from micrograd.expression import evaluate, parse_assignments
 
     try:
@@ -728,9 +729,9 @@ def run_explore_command(args: Any) -> int:
             summary = f"{recording['title']} = {root.data:.10g}"
         try:
             path = write_page(recording, args.output)
-        except OSError as e:
+        except OSError as e:  # reported by the program, with its own exit code
             raise OSError(f"cannot write {args.output}: {e.strerror or e}") from None
-    except (ValueError, TypeError, ImportError, OSError, RuntimeError) as e:
+    except (ValueError, TypeError, ImportError, RuntimeError) as e:
         print(f"micrograd: error: {e}", file=sys.stderr)
         return 2
     print(summary)

@@ -31,6 +31,7 @@ __all__ = [
     "save_graph",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "DEFAULT_OUTPUT",
     "MAX_NODES",
     "MAX_USE_DEPTHS",
     "SAVE_FORMATS",
@@ -50,6 +51,9 @@ drawn where it is first used and again, dashed, beside each later use. Drawn onc
 one long edge per use across the whole picture, which is hard to follow and makes Graphviz's
 ``dot`` slow: with 2.43, 14 s for 60 uses and minutes beyond. Values used at up to this many
 depths, like the lecture's ``a + a`` and the inputs an MLP layer shares, stay one box."""
+
+DEFAULT_OUTPUT = Path("micrograd-out") / "graph.svg"
+"""Where ``micrograd graph`` writes without ``-o``: every command writes into ``./micrograd-out/``."""
 
 SAVE_FORMATS = ("svg", "png", "pdf", "dot")
 """File types :func:`save_graph` writes, by suffix (``.gv`` is accepted for ``dot``)."""
@@ -322,7 +326,7 @@ def save_graph(graph: Value | Sequence[Value] | graphviz.Digraph, path: str | Pa
 
 
 def add_graph_command(subparsers: Any) -> Any:
-    """Add ``micrograd graph EXPR --set x=2 ... -o graph.svg`` to argparse subparsers; it runs ``run_graph_command``."""
+    """Add ``micrograd graph EXPR --set x=2 ... [-o graph.svg]`` to argparse subparsers; it runs ``run_graph_command``."""
     from micrograd.expression import add_assignments_argument
 
     parser = subparsers.add_parser(
@@ -340,8 +344,9 @@ def add_graph_command(subparsers: Any) -> Any:
     parser.add_argument(
         "-o",
         "--output",
-        default="graph.svg",
-        help="file to write; its suffix picks the format: .svg, .png, .pdf or .dot (default: graph.svg)",
+        default=str(DEFAULT_OUTPUT),
+        help="file to write (missing directories are made); its suffix picks the format: .svg, .png, .pdf or .dot "
+        f"(default: {DEFAULT_OUTPUT})",
     )
     parser.add_argument("--rankdir", choices=_RANKDIRS, default="LR", help="layout direction (default: LR)")
     parser.add_argument("--no-grad", action="store_true", help="leave the gradients out of the drawing")
@@ -359,7 +364,8 @@ def run_graph_command(args: Any) -> int:
     """Evaluate, backpropagate, draw and save; report the result and gradients. Returns the exit status.
 
     Every expected failure (a bad expression or assignment, an unknown suffix, a graph too
-    large, Graphviz missing, a file that cannot be written) is one line on stderr and status 2.
+    large, Graphviz missing) is one line on stderr and status 2; a file that cannot be written
+    raises ``OSError``, which the program reports in one line with status 3.
     """
     from micrograd.expression import evaluate, parse_assignments
 
@@ -385,10 +391,11 @@ def run_graph_command(args: Any) -> int:
                 f"draw a shorter expression, or pass --max-nodes {e.nodes}"
             ) from None
         try:
+            output.parent.mkdir(parents=True, exist_ok=True)
             save_graph(drawing, output)
-        except OSError as e:
+        except OSError as e:  # reported by the program, with its own exit code
             raise OSError(f"cannot write {args.output}: {e.strerror or e}") from None
-    except (ValueError, TypeError, ImportError, OSError, RuntimeError) as e:
+    except (ValueError, TypeError, ImportError, RuntimeError) as e:
         print(f"micrograd: error: {e}", file=sys.stderr)
         return 2
     nodes = topological_order([root])
