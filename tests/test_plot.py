@@ -199,7 +199,9 @@ def test_figures_display_as_images_in_a_fresh_jupyter_kernel(tmp_path):
     src = str(Path(__file__).resolve().parents[1] / "src")
     setup = f"import sys; sys.path.insert(0, {src!r})"
     notebook.cells.insert(0, nbformat.v4.new_code_cell(setup))
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}).execute()
+    kernel = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": tmp_path}})
+    kernel.execute()
     (shown,) = notebook.cells[-1].outputs
     assert shown["output_type"] == "execute_result"
     assert "image/png" in shown["data"], shown["data"]

@@ -18,7 +18,6 @@ one of these exit codes:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import os
 import sys
@@ -157,8 +156,6 @@ def _add_demo(subparsers: Subparsers) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from micrograd.demos import DEMOS, run_demo
 
-    if importlib.util.find_spec("matplotlib") is None:
-        _fail('the demos draw their pictures with Matplotlib: pip install "micrograd[demo]"')
     out = writable_directory(args.out)
     demo = DEMOS[args.name]
     if not args.quiet:
@@ -169,6 +166,9 @@ def _run_demo(args: argparse.Namespace) -> int:
     print(result.summary(), flush=True)
     if not args.quiet:
         print("wrote " + ", ".join(str(path) for path in result.files))
+    if result.skipped:
+        names = ", ".join(path.name for path in result.skipped)
+        print(f"{PROG}: note: skipped {names}: {result.skipped_reason}", file=sys.stderr, flush=True)
     if result.history.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_DIVERGED if result.history.diverged else 0

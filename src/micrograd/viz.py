@@ -326,7 +326,7 @@ def save_graph(graph: Value | Sequence[Value] | graphviz.Digraph, path: str | Pa
 
 
 def add_graph_command(subparsers: Any) -> Any:
-    """Add ``micrograd graph EXPR --set x=2 ... [-o graph.svg]`` to argparse subparsers; it runs ``run_graph_command``."""
+    """Add ``micrograd graph EXPR --set x=2 ... [-o graph.svg]`` to argparse subparsers (runs ``run_graph_command``)."""
     from micrograd.expression import add_assignments_argument
 
     parser = subparsers.add_parser(
