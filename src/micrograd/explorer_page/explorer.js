@@ -26,6 +26,7 @@ if (graph.note) {
   byId("graph-note").textContent = graph.note;
   byId("graph-note").hidden = false;
 }
+if (Object.keys(graph.layout.copies || {}).length) byId("copy-legend").hidden = false;
 
 // --- the graph view ---------------------------------------------------------------------------
 
