@@ -258,7 +258,7 @@ def test_the_demo_command_reports_divergence_in_one_line(capsys, tmp_path):
         warnings.simplefilter("default")
         code = cli.main(["demo", "moons", "--lr", "1e10", "--epochs", "30", "--quiet", "--out", str(tmp_path)])
     captured = capsys.readouterr()
-    assert code == 0
+    assert code == cli.EXIT_DIVERGED == 4
     assert "(diverged)" in captured.out
     assert captured.err.splitlines() == [
         captured.err.strip()
