@@ -157,6 +157,35 @@ def test_an_override_inside_a_module_is_honoured_and_unnamed_values_are_numbered
     assert list(Outer().state_dict()) == ["inner.w.0", "inner.b", "odd.hidden", "odd.1"]
 
 
+def test_an_override_may_extend_super_parameters():
+    class Scaled(Module):
+        def __init__(self):
+            self.inner = Neuron(1)
+            self.gain = Value(2.0)  # not a Parameter: trained only because parameters() says so
+
+        def parameters(self):
+            return super().parameters() + [self.gain]
+
+    model = Scaled()
+    assert model.parameters() == [*model.inner.parameters(), model.gain]
+    assert list(model.state_dict()) == ["inner.w.0", "inner.b", "gain"]
+
+
+def test_a_named_parameters_override_is_honoured_everywhere():
+    class Renamed(Module):
+        def __init__(self):
+            self.inner = Neuron(2)
+
+        def named_parameters(self):
+            for name, p in super().named_parameters():
+                yield name.replace("inner.", "n/"), p
+
+    model = Renamed()
+    assert list(model.state_dict()) == ["n/w.0", "n/w.1", "n/b"]
+    assert model.parameters() == model.inner.parameters()
+    assert SGD(model).params == model.inner.parameters()
+
+
 def test_a_parameters_override_is_honoured_by_optimizers():
     random.seed(3)
     neuron = LectureNeuron(2)

@@ -67,15 +67,13 @@ class Module:
 
         Each parameter is listed once, under the first name it is found by.
         """
-        seen: set[int] = set()
-        for name, p in _named_parameters(self, "", {id(self)}):
-            if id(p) not in seen:
-                seen.add(id(p))
-                yield name, p
+        return _once(_named_parameters(self, "", {id(self)}))
 
     def parameters(self) -> list[Value]:
         """All trainable Values, in a fixed order."""
-        return [p for _, p in self.named_parameters()]
+        if _overrides(self, "named_parameters"):
+            return [p for _, p in self.named_parameters()]
+        return [p for _, p in _once(_walk(self, "", {id(self)}))]  # what super().parameters() extends
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, Module) for each direct submodule, e.g. ``('layers.0', Layer(...))``."""
@@ -186,8 +184,21 @@ def _named_parameters(module: Module, prefix: str, modules: set[int]) -> Iterato
             name = names.get(id(p), str(i))
             yield (f"{prefix}.{name}" if prefix else name), p
     else:
-        for attr, item in _attributes(module):
-            yield from _named_values(f"{prefix}.{attr}" if prefix else attr, item, Parameter, modules)
+        yield from _walk(module, prefix, modules)
+
+
+def _walk(module: Module, prefix: str, modules: set[int]) -> Iterator[tuple[str, Value]]:
+    for attr, item in _attributes(module):
+        yield from _named_values(f"{prefix}.{attr}" if prefix else attr, item, Parameter, modules)
+
+
+def _once(pairs: Iterator[tuple[str, Value]]) -> Iterator[tuple[str, Value]]:
+    """Each parameter once, under the first name it is found by."""
+    seen: set[int] = set()
+    for name, p in pairs:
+        if id(p) not in seen:
+            seen.add(id(p))
+            yield name, p
 
 
 def _named_values(prefix: str, item: Any, kind: type, modules: set[int]) -> Iterator[tuple[str, Value]]:
