@@ -201,7 +201,7 @@ def _once(pairs: Iterator[tuple[str, Value]]) -> Iterator[tuple[str, Value]]:
             yield name, p
 
 
-def _named_values(prefix: str, item: Any, kind: type, modules: set[int]) -> Iterator[tuple[str, Value]]:
+def _named_values(prefix: str, item: Any, kind: type[Value], modules: set[int]) -> Iterator[tuple[str, Value]]:
     """Every ``kind`` instance in ``item``, walking Modules, lists, tuples and dicts."""
     if isinstance(item, kind):
         yield prefix, item

@@ -199,9 +199,9 @@ class SGD(Optimizer):
     With the defaults it is the plain p ← p - lr·∇ of the lecture.
     """
 
-    _hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
-    _buffers = ("momentum_buffer",)
-    _nullable_buffers = ("momentum_buffer",)  # None until a parameter's first momentum step
+    _hyperparameters: tuple[str, ...] = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+    _buffers: tuple[str, ...] = ("momentum_buffer",)
+    _nullable_buffers: tuple[str, ...] = ("momentum_buffer",)  # None until a parameter's first momentum step
 
     def __init__(
         self,
@@ -244,9 +244,11 @@ class Adam(Optimizer):
     it shrinks p ← p·(1 - lr·λ) instead. ``amsgrad`` uses the largest v seen so far.
     """
 
-    _hyperparameters = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay")
-    _buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
-    _counters = ("steps",)
+    _hyperparameters: tuple[str, ...] = (
+        "lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay",
+    )  # fmt: skip
+    _buffers: tuple[str, ...] = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _counters: tuple[str, ...] = ("steps",)
 
     def __init__(
         self,
@@ -298,7 +300,7 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (default λ = 0.01): p ← p·(1 - lr·λ) before the Adam step."""
 
-    _hyperparameters = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
+    _hyperparameters: tuple[str, ...] = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
 
     def __init__(
         self,
@@ -321,8 +323,8 @@ class RMSprop(Optimizer):
     p ← p - lr·g/d, or with momentum b ← μ·b + g/d, p ← p - lr·b.
     """
 
-    _hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
-    _buffers = ("square_avg", "grad_avg", "momentum_buffer")
+    _hyperparameters: tuple[str, ...] = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    _buffers: tuple[str, ...] = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(
         self,
