@@ -223,6 +223,22 @@ def test_a_model_saved_through_a_parameters_override_loads_back(tmp_path):
     assert Head.load(tmp_path / "head.json").state_dict() == model.state_dict()
 
 
+def test_an_optimizer_for_a_module_of_plain_values_says_what_to_do():
+    class Plain(Module):
+        def __init__(self):
+            self.w = [Value(1.0), Value(2.0)]
+            self.b = Value(0.0)
+
+    message = (
+        r"SGD got an empty parameter list: Plain holds Values \('w.0', 'w.1', 'b'\) but no Parameter; "
+        r"make the ones to train micrograd.nn.Parameter\(...\), or define parameters\(\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        SGD(Plain(), lr=0.1)
+    with pytest.raises(ValueError, match=r"^SGD got an empty parameter list$"):
+        SGD([], lr=0.1)
+
+
 def test_zero_grad_set_to_none_leaves_a_zero_float():
     model = MLP(2, [2, 1])
     model([1.0, 1.0]).backward()

@@ -50,6 +50,11 @@ def _with_bad_weight(value):
     model.load_state_dict(state)
 
 
+class _PlainValues(micrograd.Module):
+    def __init__(self):
+        self.w = [Value(1.0), Value(2.0)]
+
+
 # (what you do, the call, the error type, a regular expression its message must match)
 CATALOGUE = [
     # engine
@@ -101,6 +106,8 @@ CATALOGUE = [
     ("text learning rate", lambda: optim.SGD(_model().parameters(), lr="a"), TypeError,
      r"learning rate must be a number, got str"),
     ("no parameters", lambda: optim.SGD([], lr=1.0), ValueError, r"SGD got an empty parameter list"),
+    ("a module of Values but no Parameters", lambda: optim.SGD(_PlainValues(), lr=1.0), ValueError,
+     r"SGD got an empty parameter list: _PlainValues holds Values \('w.0', 'w.1'\) but no Parameter"),
     ("parameters that are not Values", lambda: optim.SGD([1.0], lr=1.0), TypeError,
      r"SGD: parameter 0 must be a Value, got float"),
     ("a number instead of parameters", lambda: optim.RMSprop(5, lr=1.0), TypeError,

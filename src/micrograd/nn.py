@@ -233,6 +233,17 @@ def _named_modules_in(prefix: str, item: Any) -> Iterator[tuple[str, Module]]:
             yield from _named_modules_in(f"{prefix}.{key}", element)
 
 
+def _no_parameters_hint(module: Module) -> str:
+    """Why a module has no parameters, when it holds Values that are not Parameters."""
+    stray = [name for attr, item in _attributes(module) for name, _ in _named_values(attr, item, Value, {id(module)})]
+    if not stray:
+        return ""
+    return (
+        f": {type(module).__name__} holds Values ({_preview(stray)}) but no Parameter; make the ones to train "
+        "micrograd.nn.Parameter(...), or define parameters()"
+    )
+
+
 def _check_set_to_none(set_to_none: Any) -> None:
     if not isinstance(set_to_none, bool):
         raise TypeError(f"set_to_none must be True or False, got {type(set_to_none).__name__}: {set_to_none!r}")

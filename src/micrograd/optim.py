@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from micrograd.engine import Value
-from micrograd.nn import Module, _check_set_to_none
+from micrograd.nn import Module, _check_set_to_none, _no_parameters_hint
 from micrograd.ops import FloatMath
 
 __all__ = [
@@ -58,6 +58,7 @@ def _hyper(name: str, value: Any, *, low: float = 0.0, below: float | None = Non
 
 
 def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]:
+    module = params if isinstance(params, Module) else None
     if isinstance(params, Module):
         params = params.parameters()
     elif isinstance(params, Value):
@@ -69,7 +70,7 @@ def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]
             f"{owner} expects model.parameters() (an iterable of Values), got {type(params).__name__}"
         ) from None
     if not params:
-        raise ValueError(f"{owner} got an empty parameter list")
+        raise ValueError(f"{owner} got an empty parameter list" + (_no_parameters_hint(module) if module else ""))
     seen: set[int] = set()
     for i, p in enumerate(params):
         if not isinstance(p, Value):
