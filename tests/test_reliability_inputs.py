@@ -55,6 +55,13 @@ def _with_bad_weight(value):
     model.load_state_dict(state)
 
 
+def _adam_state_with(key, value):
+    optimizer = optim.Adam(_model())
+    state = optimizer.state_dict()
+    state["state"][key] = value
+    optimizer.load_state_dict(state)
+
+
 def _symlink_loop_load():
     os.symlink("loop.json", "loop.json")
     return MLP.load("loop.json")
@@ -190,6 +197,10 @@ CATALOGUE = [
     ("schedule of True steps", lambda: optim.CosineDecay(0.1, 0.0, True), TypeError, r"^steps is True \(a bool\)"),
     ("schedule at a step number 1.5", lambda: optim.LinearDecay(0.1, 0.0, 10)(1.5), TypeError,
      r"^a schedule's step number must be an int >= 0, got float: 1.5$"),
+    ("optimizer state with a True step count", lambda: _adam_state_with("steps", True), TypeError,
+     r"^Adam state\['steps'\] is True \(a bool\)"),
+    ("optimizer state with a True average", lambda: _adam_state_with("exp_avg", [True] + [0.0] * 12), TypeError,
+     r"^Adam state\['exp_avg'\]\[0\] is True \(a bool\)"),
     ("optimizer state not a dict", lambda: optim.SGD(_model()).load_state_dict([]), ValueError,
      r"SGD.load_state_dict expects a dict with 'optimizer', 'hyperparameters' and 'state' .*got list"),
     ("optimizer state of another optimizer", lambda: optim.SGD(_model()).load_state_dict(
