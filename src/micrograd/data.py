@@ -14,6 +14,8 @@ import math
 import numbers
 import random
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from micrograd.checks import as_float, bool_error, describe, index
@@ -24,6 +26,7 @@ __all__ = [
     "spirals",
     "sine",
     "toy",
+    "names",
     "train_val_split",
     "as_inputs",
     "as_targets",
@@ -170,6 +173,22 @@ def toy() -> tuple[list[list[float]], list[float]]:
     ]
     ys = [1.0, -1.0, -1.0, 1.0]
     return xs, ys
+
+
+@cache
+def _census_names() -> tuple[str, ...]:
+    text = resources.files("micrograd").joinpath("datasets", "names.txt").read_text(encoding="utf-8")
+    return tuple(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def names() -> list[str]:
+    """The 5,163 first names of the 1990 US Census lists, lowercase a-z, most frequent first.
+
+    Shipped inside the package (``micrograd/datasets/names.txt``, whose header gives the
+    source and licence), so the makemore-style lessons need no download. makemore's own
+    list has 32,033 names, so losses trained on this one differ from the lectures'.
+    """
+    return list(_census_names())
 
 
 def train_val_split(
