@@ -136,9 +136,9 @@ def _add_demo(subparsers: Subparsers) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from micrograd.demos import DEMOS, run_demo
 
+    out = writable_directory(args.out)  # the argument first, then the environment
     if importlib.util.find_spec("matplotlib") is None:
         _fail('the demos draw their pictures with Matplotlib: pip install "micrograd[demo]"')
-    out = writable_directory(args.out)
     demo = DEMOS[args.name]
     if not args.quiet:
         n_samples = len(demo.data()[0])
