@@ -142,6 +142,16 @@ def test_a_big_graph_is_cut_to_the_part_nearest_the_output():
     assert replay(recording) == {node["id"]: node["grad"] for node in recording["nodes"]}
 
 
+@needs_dot
+def test_snapshots_show_the_numbers_the_chart_records():
+    recording = record_training("moons", epochs=4, snapshots=5, grid=6)
+    training = recording["training"]
+    for shot in training["snapshots"][:-1]:
+        assert shot["loss"] == training["loss"][shot["step"]]
+        assert shot["accuracy"] == training["accuracy"][shot["step"]]
+        assert f"loss {shot['loss']:.4f}" in shot["text"]
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(TypeError, match="expects a Value"):
         record_graph(1.0)  # type: ignore[arg-type]
@@ -177,6 +187,7 @@ def test_page_is_self_contained_and_carries_the_recording():
     }
 
 
+@needs_dot
 def test_training_run_is_the_demos_run():
     from micrograd.demos import run_demo
 
@@ -187,6 +198,9 @@ def test_training_run_is_the_demos_run():
     assert training["accuracy"] == run.history.accuracy
     assert [s["epoch"] for s in training["snapshots"]] == [0, 1, 2]
     assert [s["step"] for s in training["snapshots"]] == [0, 1, 2]
+    # full batch: the snapshot after k steps shows the history's entry k, the number on the chart
+    assert [s["loss"] for s in training["snapshots"][:2]] == training["loss"]
+    assert [s["accuracy"] for s in training["snapshots"][:2]] == training["accuracy"]
     assert training["snapshots"][-1]["loss"] == run.final.loss
     assert training["snapshots"][-1]["accuracy"] == run.final.accuracy
     assert all(len(s["classes"]) == len(s["strength"]) == 36 for s in training["snapshots"])
