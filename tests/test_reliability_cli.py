@@ -6,6 +6,7 @@ and one line on stderr, never a traceback."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import os
 import shutil
@@ -191,7 +192,8 @@ def test_hostile_expressions_are_refused(text, fragment):
     assert fragment in str(info.value) and "\n" not in str(info.value)
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot binary to draw a valid expression")
+@pytest.mark.skipif(shutil.which("dot") is None or importlib.util.find_spec("graphviz") is None,
+                    reason="drawing a valid expression needs Graphviz's dot and the graphviz package")
 def test_the_fuzzers_can_see_a_success(tmp_path):
     """A valid command is exit 0 through the same harness, so the checks above are not vacuous."""
     with _inside(tmp_path):

@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from micrograd.engine import Value, no_grad, topological_order
+from micrograd.engine import Value, topological_order
 from micrograd.ops import DOT, FloatMath, Op, PowConst
 
 __all__ = [
