@@ -276,3 +276,26 @@ def test_serve_answers_on_localhost(tmp_path):
 def test_write_page_creates_the_directory(tmp_path):
     path = write_page(record_graph(Value(2.0, label="x") ** 2), tmp_path / "a" / "b" / "x.html")
     assert path.exists() and embedded_recording(path.read_text(encoding="utf-8"))["nodes"][0]["name"] == "x"
+
+
+def test_the_boundary_grids_run_as_generated_code(monkeypatch):
+    """Each snapshot's lattice goes through micrograd.compile: the model itself runs only to be traced,
+    and for the final evaluation and the neuron shown."""
+    from micrograd.nn import MLP
+
+    calls = []
+    original = MLP.__call__
+    monkeypatch.setattr(MLP, "__call__", lambda self, x: calls.append(1) or original(self, x))
+    monkeypatch.setattr("micrograd.explore.record_graph", lambda root, **options: {"note": ""})  # no dot needed
+    recording = record_training("moons", epochs=2, snapshots=3, grid=12)
+    samples = len(recording["training"]["points"])
+    assert len(recording["training"]["snapshots"]) == 3
+    assert len(calls) <= samples + 10, len(calls)  # eagerly: 3 × 144 lattice points, plus 3 × 100 samples
+
+
+@needs_dot
+def test_cli_training_view_shows_progress(tmp_path, capsys):
+    from micrograd.cli import main
+
+    assert main(["explore", "--demo", "moons", "--epochs", "3", "-o", str(tmp_path / "t.html")]) == 0
+    assert "3/3" in capsys.readouterr().err

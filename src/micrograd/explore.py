@@ -692,7 +692,7 @@ def run_explore_command(args: Any) -> int:
             if args.snapshots < 2:
                 raise ValueError(f"--snapshots must be at least 2 (before and after training), got {args.snapshots}")
             print(f"training {args.demo} and recording its decision boundary ...", file=sys.stderr, flush=True)
-            recording = record_training(args.demo, epochs=args.epochs, snapshots=args.snapshots)
+            recording = record_training(args.demo, epochs=args.epochs, snapshots=args.snapshots, verbose=True)
             summary = recording["training"]["snapshots"][-1]["text"]
         else:
             if args.expression is None:
