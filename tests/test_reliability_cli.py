@@ -196,8 +196,8 @@ def test_cli_catalogue(tmp_path, argv, code, message):
         (tmp_path / "full.svg").symlink_to("/dev/full")
     if argv[0] == "graph" and code == 3:
         pytest.importorskip("graphviz")
-        if shutil.which("dot") is None:
-            pytest.skip("Graphviz's dot is not installed")
+    if argv[0] in ("graph", "explore") and code == 3 and shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed (the page is laid out before it is written)")
     with _inside(tmp_path):
         got, out, err = _run_main(argv)
     assert (got, err) == (code, f"micrograd: error: {message}\n"), out
