@@ -500,3 +500,34 @@ def test_gradcheck_reports_a_wrong_gradient_readably():
     report = str(info.value)
     assert "1 of 1 gradients disagree" in report and "kink" in report and "0.5" in report
     assert gradcheck(lambda a: a.relu(), [Value(0.0)], raise_exception=False) is False
+
+
+def test_no_grad_is_per_thread():
+    """no_grad() in one thread leaves recording on in another (as in PyTorch)."""
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def evaluate():
+        with no_grad():
+            seen["worker enabled"] = is_grad_enabled()
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=evaluate)
+    worker.start()
+    assert inside.wait(10)
+    x = Value(2.0)
+    y = x * x
+    seen["main enabled"] = is_grad_enabled()
+    release.set()
+    worker.join()
+    assert seen == {"worker enabled": False, "main enabled": True}
+    assert y._prev == (x, x)
+    fresh: list[bool] = []
+    with no_grad():
+        newcomer = threading.Thread(target=lambda: fresh.append(is_grad_enabled()))
+        newcomer.start()
+        newcomer.join()
+    assert fresh == [True]  # a new thread starts with recording on, whatever its creator does
