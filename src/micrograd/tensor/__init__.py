@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - exercised in a NumPy-free environment
         "micrograd.tensor needs NumPy, which is not installed: pip install \"micrograd[numpy]\""
     ) from None
 
-from micrograd.tensor.creation import arange, ones, one_hot, zeros
+from micrograd.tensor.creation import arange, one_hot, ones, zeros
 from micrograd.tensor.softmax import cross_entropy, log_softmax, softmax
 from micrograd.tensor.tensor import Tensor, cat, stack, tensor, where
 

@@ -102,7 +102,9 @@ def _class_targets(targets: Any, n: int, classes: int) -> np.ndarray:
     if array.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy targets must be integer class indices, got {array.dtype}")
     if array.shape != (n,):
-        raise ValueError(f"cross_entropy: logits of shape ({n}, {classes}) need targets of shape ({n},), got {array.shape}")
+        raise ValueError(
+            f"cross_entropy: logits of shape ({n}, {classes}) need targets of shape ({n},), got {array.shape}"
+        )
     bad = (array < 0) | (array >= classes)
     if bad.any():
         i = int(np.argmax(bad))

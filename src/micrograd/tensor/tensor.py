@@ -169,7 +169,8 @@ def _result_dtype(op: Op, tensors: list[Tensor], scalars: list[Any]) -> np.dtype
     if floats:
         return _FLOAT64 if _FLOAT64 in floats else _FLOAT32
     rank = max(max((_RANK[t.data.dtype.kind] for t in tensors), default=0), max(map(_scalar_rank, scalars), default=0))
-    integer_ok = op in _INTEGER_OPS or (isinstance(op, PowConst) and op.exponent >= 0 and op.exponent == int(op.exponent))
+    natural_power = isinstance(op, PowConst) and op.exponent >= 0 and op.exponent == int(op.exponent)
+    integer_ok = op in _INTEGER_OPS or natural_power
     if rank == 2 or op is DIV:
         return _FLOAT64
     if not integer_ok:
@@ -596,7 +597,8 @@ class Tensor:
 
     # --- reductions -------------------------------------------------------------------------
 
-    def sum(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    def sum(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:  # fmt: skip
         """Σ over ``dim`` (all dims by default); ``axis``/``keepdims`` are accepted as NumPy spells them."""
         dim = _pick(dim, axis, "dim", "axis", None)
         keepdim = bool(_pick(keepdim, keepdims, "keepdim", "keepdims", False))
@@ -604,7 +606,8 @@ class Tensor:
             return self.long().sum(dim, keepdim)
         return _apply(Sum(_dims(dim, self.ndim, "sum"), keepdim), (self,))
 
-    def mean(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    def mean(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:  # fmt: skip
         """The average over ``dim`` (all dims by default)."""
         self._need_float("mean")
         dims = _dims(_pick(dim, axis, "dim", "axis", None), self.ndim, "mean")
@@ -865,7 +868,8 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     if not tensors or any(x is None for x in operands):
         raise TypeError("where: a and b must be tensors or numbers, at least one a tensor")
     dtype = _result_dtype(ADD, tensors, [x for x in operands if not isinstance(x, Tensor)])
-    shape = _broadcast_shape("where", [mask.shape, *(np.shape(x.data if isinstance(x, Tensor) else x) for x in operands)])
+    shapes = [np.shape(x.data if isinstance(x, Tensor) else x) for x in operands]
+    shape = _broadcast_shape("where", [mask.shape, *shapes])
     parents = []
     for x in operands:
         x = x._to(dtype) if isinstance(x, Tensor) else _constant(np.asarray(x, dtype=dtype))
