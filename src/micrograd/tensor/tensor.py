@@ -122,19 +122,19 @@ def _node(data: Any, parents: tuple[Tensor, ...], op: Op | None) -> Tensor:
     t.data = data if type(data) is np.ndarray else np.asarray(data)
     t._grad = None
     t._retains_grad = False
+    # Views (reshape, transpose, slices) share their base's version counter, as in PyTorch,
+    # so a write through a view counts as a change of the base.
+    view = op in _VIEWS and np.may_share_memory(t.data, parents[0].data)
+    t._version = parents[0]._version if view else [0]
     if op is not None and is_grad_enabled() and any(p._requires_grad for p in parents):
         t._requires_grad = True
         t._prev = parents
         t._op = op
-        # Views (reshape, transpose, slices) share their base's version counter, as in PyTorch.
-        view = op in _VIEWS and np.may_share_memory(t.data, parents[0].data)
-        t._version = parents[0]._version if view else [0]
         t._saved = tuple(p._version[0] for p in parents) + (t._version[0],)
     else:
         t._requires_grad = False
         t._prev = ()
         t._op = ""
-        t._version = [0]
         t._saved = ()
     return t
 
