@@ -1,0 +1,134 @@
+"""Property tests for tensors: random broadcastable shapes and random expression graphs against
+PyTorch float64.
+
+Example counts come from the Hypothesis profile (``ci``: 300 per test; see conftest.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+from tensor_optable import relative, ulps
+
+from micrograd.tensor import Tensor
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+pytestmark = pytest.mark.torch
+
+BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+}
+
+
+def _pair(ours: tuple[Tensor, ...], theirs: tuple[Any, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(a.grad, b.grad.numpy()) for a, b in zip(ours, theirs)]
+
+
+@given(
+    shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=4),
+    op=st.sampled_from(sorted(BINARY)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_binary_ops_broadcast_as_pytorch(shapes, op, seed):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(0.2, 2.0, size=s) for s in shapes.input_shapes]
+    ours = tuple(Tensor(a, requires_grad=True) for a in arrays)
+    theirs = tuple(torch.tensor(a, requires_grad=True) for a in arrays)
+    out, ref = BINARY[op](*ours), BINARY[op](*theirs)
+    g = rng.uniform(-1.0, 1.0, size=shapes.result_shape)
+    out.backward(g)
+    ref.backward(torch.tensor(g))
+    assert out.shape == tuple(ref.shape) == shapes.result_shape
+    assert ulps(out.data, ref.detach().numpy()) <= (0 if op != "**" else 2)
+    for a, b in _pair(ours, theirs):
+        assert a.shape == b.shape and relative(a, b) <= 1e-13
+
+
+# --- random expression graphs ----------------------------------------------------------------
+
+SHAPES = ((3, 4), (3, 1), (1, 4), ())
+UNARY = {
+    "neg": lambda x: -x,
+    "exp": lambda x: (x * 0.5).exp(),
+    "log": lambda x: (abs(x) + 0.5).log(),
+    "sqrt": lambda x: (abs(x) + 0.5).sqrt(),
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "relu": lambda x: x.relu(),
+    "abs": lambda x: abs(x),
+    "sin": lambda x: x.sin(),
+    "cos": lambda x: x.cos(),
+    "square": lambda x: x**2,
+    "pow_c": lambda x: (abs(x) + 0.5) ** 1.5,
+    "sum0": lambda x: x.sum(0, keepdim=True) if x.ndim else x,
+    "mean1": lambda x: x.mean(-1, keepdim=True) if x.ndim else x,
+    "amax": lambda x: x.amax(0, keepdim=True) if x.ndim else x,
+    "softmax": lambda x: x.softmax(-1) if x.ndim else x,
+    "log_softmax": lambda x: x.log_softmax(0) if x.ndim else x,
+    "T": lambda x: x.T.T if x.ndim == 2 else x,
+}
+
+
+@st.composite
+def programs(draw: Any, max_steps: int = 8) -> tuple[list[tuple[int, ...]], list[tuple[Any, ...]], int]:
+    leaves = draw(st.lists(st.sampled_from(SHAPES), min_size=1, max_size=3))
+    steps = []
+    for n in range(draw(st.integers(1, max_steps))):
+        available = len(leaves) + n
+        if draw(st.booleans()):
+            steps.append(("unary", draw(st.sampled_from(sorted(UNARY))), draw(st.integers(0, available - 1))))
+        else:
+            ops = sorted(set(BINARY) - {"**"})
+            steps.append(("binary", draw(st.sampled_from(ops)), draw(st.integers(0, available - 1)),
+                          draw(st.integers(0, available - 1))))  # fmt: skip
+    return leaves, steps, draw(st.integers(0, 2**32 - 1))
+
+
+def _evaluate(leaves: list[Any], steps: list[tuple[Any, ...]]) -> Any:
+    nodes = list(leaves)
+    for step in steps:
+        if step[0] == "unary":
+            nodes.append(UNARY[step[1]](nodes[step[2]]))
+        else:
+            nodes.append(BINARY[step[1]](nodes[step[2]], nodes[step[3]]))
+    return nodes[-1]
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or not np.array_equal(np.isnan(a), np.isnan(b)):
+        return False
+    finite = np.isfinite(b)
+    if not np.array_equal(a[~finite], b[~finite], equal_nan=True):
+        return False
+    scale = np.max(np.abs(b[finite]), initial=1.0)
+    return bool(np.all(np.abs(a[finite] - b[finite]) <= 1e-12 * scale))
+
+
+@given(programs())
+def test_random_graphs_match_pytorch(program):
+    shapes, steps, seed = program
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(-2.0, 2.0, size=s) for s in shapes]
+    ours = [Tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, ref = _evaluate(ours, steps), _evaluate(theirs, steps)
+    assert _close(out.data, ref.detach().numpy())
+    if out.requires_grad:
+        g = rng.uniform(-1.0, 1.0, size=out.shape)
+        out.backward(g)
+        ref.backward(torch.tensor(g))
+        for a, b in zip(ours, theirs):
+            if b.grad is None:
+                assert a.grad is None or not a.grad.any()
+            else:
+                assert a.grad is not None and _close(a.grad, b.grad.numpy())
