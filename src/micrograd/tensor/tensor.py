@@ -86,10 +86,10 @@ def _as_array(data: Any, dtype: np.dtype | None, what: str = "Tensor data") -> n
         data = data.data
     try:
         array = np.array(data, dtype=dtype, copy=True)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError):
         text = repr(data)
         text = text if len(text) <= 40 else text[:37] + "..."
-        raise TypeError(f"{what} must be numbers in a regular (not ragged) shape, got {text}: {error}") from None
+        raise TypeError(f"{what} must be numbers in a regular (not ragged) shape, got {text}") from None
     kind = array.dtype.kind
     if dtype is None:
         if kind == "f" and array.dtype != _FLOAT32:
@@ -99,7 +99,9 @@ def _as_array(data: Any, dtype: np.dtype | None, what: str = "Tensor data") -> n
         elif kind in "iu":
             array = array.astype(_INT64)
         elif kind not in "fb":
-            raise TypeError(f"{what} must be numbers, got an array of {array.dtype}")
+            text = repr(data)
+            text = text if len(text) <= 40 else text[:37] + "..."
+            raise TypeError(f"{what} must be numbers, got {type(data).__name__}: {text}")
     return array
 
 
@@ -387,6 +389,14 @@ class Tensor:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous: use .any() or .all()")
         return bool(self.data)
 
+    def any(self) -> bool:
+        """Whether any element is nonzero (true)."""
+        return bool(self.data.any())
+
+    def all(self) -> bool:
+        """Whether every element is nonzero (true)."""
+        return bool(self.data.all())
+
     def __float__(self) -> float:
         return float(self.item())
 
@@ -494,8 +504,13 @@ class Tensor:
         try:
             with np.errstate(all="ignore"):
                 ufunc(self.data, value, out=self.data, casting="same_kind")
-        except TypeError as error:  # numpy's UFuncTypeError
-            raise TypeError(f"in-place {symbol} on a {self.dtype} tensor: {error}") from None
+        except TypeError:  # NumPy's UFuncTypeError: the result does not fit the dtype
+            result = np.result_type(self.data, value)
+            article = "an" if self.dtype.name[0] in "aeiou" else "a"
+            raise TypeError(
+                f"in-place {symbol}: {article} {self.dtype} tensor cannot hold the {result} result; "
+                f"write t = t {symbol[0]} x"
+            ) from None
         except ValueError as error:
             raise ValueError(f"in-place {symbol} on a tensor of shape {self.shape}: {error}") from None
         self._version[0] += 1
