@@ -13,9 +13,11 @@ they agree with it as closely as floating point allows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from micrograd.ops import Op
+
+_Op = TypeVar("_Op", bound="ArrayOp")
 
 __all__ = [
     "ArrayOp",
@@ -40,8 +42,8 @@ __all__ = [
 class ArrayOp(Op):
     """An array operation: its symbol plus the constants this node was made with."""
 
-    def __new__(cls, symbol: str, **constants: Any) -> ArrayOp:
-        op = super().__new__(cls, symbol)
+    def __new__(cls: type[_Op], symbol: str, **constants: Any) -> _Op:
+        op = super().__new__(cls, symbol)  # type: ignore[misc]
         op.__dict__.update(constants)
         return op
 
@@ -109,16 +111,16 @@ class Mean(ArrayOp):
     arity = 1
     dims: tuple[int, ...]
     keepdim: bool
-    count: int
+    n: int  # the number of elements reduced
 
-    def __new__(cls, dims: tuple[int, ...], keepdim: bool, count: int) -> Mean:
-        return super().__new__(cls, "mean", dims=dims, keepdim=keepdim, count=count)
+    def __new__(cls, dims: tuple[int, ...], keepdim: bool, n: int) -> Mean:
+        return super().__new__(cls, "mean", dims=dims, keepdim=keepdim, n=n)
 
     def forward(self, m, x):
         return m.mean(x, self.dims, self.keepdim)
 
     def backward(self, m, g, out, x):
-        return (m.broadcast_to(_restore(m, g, self.dims, self.keepdim), x.shape) / self.count,)
+        return (m.broadcast_to(_restore(m, g, self.dims, self.keepdim), x.shape) / self.n,)
 
 
 class Var(ArrayOp):
@@ -128,16 +130,16 @@ class Var(ArrayOp):
     dims: tuple[int, ...]
     correction: int
     keepdim: bool
-    count: int
+    n: int  # the number of elements reduced
 
-    def __new__(cls, dims: tuple[int, ...], correction: int, keepdim: bool, count: int) -> Var:
-        return super().__new__(cls, "var", dims=dims, correction=correction, keepdim=keepdim, count=count)
+    def __new__(cls, dims: tuple[int, ...], correction: int, keepdim: bool, n: int) -> Var:
+        return super().__new__(cls, "var", dims=dims, correction=correction, keepdim=keepdim, n=n)
 
     def forward(self, m, x):
         return m.var(x, self.dims, self.correction, self.keepdim)
 
     def backward(self, m, g, out, x):
-        scale = 2.0 / (self.count - self.correction)
+        scale = 2.0 / (self.n - self.correction)
         g = _restore(m, g, self.dims, self.keepdim)
         return ((scale * g) * (x - m.mean(x, self.dims, True)),)
 

@@ -64,16 +64,16 @@ class NLLLoss(ArrayOp):
 
     arity = 1
     key: Any  # (arange(N), targets): the entry of each row's target class
-    count: int
+    batch: int
 
-    def __new__(cls, key: Any, count: int) -> NLLLoss:
-        return super().__new__(cls, "nll_loss", key=key, count=count)
+    def __new__(cls, key: Any, batch: int) -> NLLLoss:
+        return super().__new__(cls, "nll_loss", key=key, batch=batch)
 
     def forward(self, m, logp):
-        return -m.sum(m.index(logp, self.key), None, False) / self.count
+        return -m.sum(m.index(logp, self.key), None, False) / self.batch
 
     def backward(self, m, g, out, logp):
-        return (m.index_add(logp.shape, self.key, m.broadcast_to(-g / self.count, (self.count,)), True),)
+        return (m.index_add(logp.shape, self.key, m.broadcast_to(-g / self.batch, (self.batch,)), True),)
 
 
 def _float_tensor(x: Any, what: str) -> Tensor:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.engine import is_grad_enabled
-from micrograd.ops import ABS, ADD, DIV, MUL, NEG, OPS, POW, RELU, SUB, Op, PowConst, pow_const
+from micrograd.ops import ABS, ADD, DIV, MUL, NEG, OPS, POW, RELU, SQRT, SUB, Op, PowConst, pow_const
 from micrograd.tensor.arraymath import ARRAY
 from micrograd.tensor.arrayops import (
     MATMUL,
@@ -61,7 +61,7 @@ __all__ = ["Tensor", "tensor", "cat", "stack", "where", "as_dtype"]
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
 _FLOAT64, _FLOAT32, _INT64, _BOOL = np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.int64), np.dtype(bool)
-_DTYPE_NAMES = {
+_DTYPE_NAMES: dict[str, np.dtype] = {
     "float64": _FLOAT64, "double": _FLOAT64, "float32": _FLOAT32, "float": _FLOAT32,
     "int64": _INT64, "long": _INT64, "bool": _BOOL,
 }  # fmt: skip
@@ -71,11 +71,12 @@ def as_dtype(dtype: Any) -> np.dtype:
     """A dtype micrograd tensors use (float64, float32, int64, bool) from a name or a NumPy dtype."""
     if isinstance(dtype, str) and dtype in _DTYPE_NAMES:
         return _DTYPE_NAMES[dtype]
+    found: np.dtype | None
     try:
         found = np.dtype(dtype)
     except TypeError:
         found = None
-    if found not in (_FLOAT64, _FLOAT32, _INT64, _BOOL):
+    if found is None or found not in (_FLOAT64, _FLOAT32, _INT64, _BOOL):
         raise TypeError(f"unsupported dtype {dtype!r}: tensors are float64, float32, int64 or bool")
     return found
 
@@ -107,6 +108,7 @@ def _as_array(data: Any, dtype: np.dtype | None, what: str = "Tensor data") -> n
 
 def _shape_of(shape: Sequence[Any]) -> tuple[int, ...]:
     """``f(2, 3)`` and ``f((2, 3))`` alike."""
+    shape = tuple(shape)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     for n in shape:
@@ -323,8 +325,13 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to our operators: ndarray * tensor is a Tensor
 
     data: np.ndarray
+    _grad: np.ndarray | None
+    _requires_grad: bool
     _prev: tuple[Tensor, ...]
     _op: Any
+    _retains_grad: bool
+    _version: list[int]  # shared by a tensor and its views
+    _saved: tuple[int, ...]  # the inputs' and own versions when the node was made
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         array = _as_array(data, None if dtype is None else as_dtype(dtype))
@@ -516,16 +523,16 @@ class Tensor:
         self._version[0] += 1
         return self
 
-    def __iadd__(self, other: Any) -> Tensor:
+    def __iadd__(self, other: Any) -> Tensor:  # type: ignore[misc]
         return self._in_place(np.add, other, "+=")
 
-    def __isub__(self, other: Any) -> Tensor:
+    def __isub__(self, other: Any) -> Tensor:  # type: ignore[misc]
         return self._in_place(np.subtract, other, "-=")
 
-    def __imul__(self, other: Any) -> Tensor:
+    def __imul__(self, other: Any) -> Tensor:  # type: ignore[misc]
         return self._in_place(np.multiply, other, "*=")
 
-    def __itruediv__(self, other: Any) -> Tensor:
+    def __itruediv__(self, other: Any) -> Tensor:  # type: ignore[misc]
         return self._in_place(np.divide, other, "/=")
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -645,7 +652,8 @@ class Tensor:
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
             correction: int | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
         """The standard deviation √var over ``dim`` (unbiased by default)."""
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+        variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        return _elementwise(SQRT, (variance,))
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The largest element over ``dim`` (all dims by default); ties share the gradient."""
