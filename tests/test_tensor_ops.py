@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-from tensor_optable import TENSOR_OP_TABLE, case_inputs, check, differences, evaluate_ours, evaluate_torch, upstream
 
-import micrograd.tensor as mt
-from micrograd.tensor import Tensor
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
+from tensor_optable import TENSOR_OP_TABLE, case_inputs, check, differences, evaluate_ours, evaluate_torch, upstream  # noqa: E402
+
+import micrograd.tensor as mt  # noqa: E402
+from micrograd.tensor import Tensor  # noqa: E402
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "torch_tensor_float64.json").read_text())["cases"]
 IDS = [case.name for case in TENSOR_OP_TABLE]

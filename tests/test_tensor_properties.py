@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import mutually_broadcastable_shapes
-from strategies import BINARY
-from tensor_optable import relative, ulps
 
-from micrograd.tensor import Tensor
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import mutually_broadcastable_shapes  # noqa: E402
+from strategies import BINARY  # noqa: E402
+from tensor_optable import relative, ulps  # noqa: E402
+
+from micrograd.tensor import Tensor  # noqa: E402
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
 pytestmark = pytest.mark.torch

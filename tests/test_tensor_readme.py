@@ -8,8 +8,9 @@ import io
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
-from micrograd.engine import Value
-from micrograd.ops import OPS, FloatMath
-from micrograd.tensor import Tensor, cat, cross_entropy, log_softmax, softmax, stack
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
+
+from micrograd.engine import Value  # noqa: E402
+from micrograd.ops import OPS, FloatMath  # noqa: E402
+from micrograd.tensor import Tensor, cat, cross_entropy, log_softmax, softmax, stack  # noqa: E402
 
 RNG = np.random.default_rng(20261201)
 ANY = (-2.0, 2.0)
