@@ -659,11 +659,15 @@ class Tensor:
     def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """``max()``: the largest element (ties share the gradient); ``max(dim)``: (values, indices)
         along dim, the gradient going to the returned index, as in PyTorch."""
-        return self.amax() if dim is None else self._along("max", dim, keepdim)
+        if dim is None:
+            return _apply(Extreme("max", _dims(None, self.ndim, "max"), False), (self,))
+        return self._along("max", dim, keepdim)
 
     def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """As :meth:`max`, for the smallest."""
-        return self.amin() if dim is None else self._along("min", dim, keepdim)
+        if dim is None:
+            return _apply(Extreme("min", _dims(None, self.ndim, "min"), False), (self,))
+        return self._along("min", dim, keepdim)
 
     def _along(self, symbol: str, dim: int, keepdim: bool) -> MinMax:
         (d,) = _dims(dim, self.ndim, symbol)
