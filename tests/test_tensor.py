@@ -296,3 +296,19 @@ def test_every_one_input_op_of_the_registry_is_a_method():
     for op in OPS.values():
         if op.arity == 1 and op.isidentifier():
             assert callable(getattr(Tensor, op.lower())), op
+
+
+def test_a_graph_survives_deepcopy():
+    """Array ops keep the constants they were made with (dims, index, targets) through a copy."""
+    import copy
+
+    x = Tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
+    y = cross_entropy(x[np.array([1, 0])].T @ x, [0, 1]) + x.sum(0).amax()
+    clone = copy.deepcopy(y)
+    leaf = clone
+    while leaf._prev:
+        leaf = leaf._prev[0]
+    clone.backward()
+    y.backward()
+    assert clone.item() == y.item() and leaf is not x
+    np.testing.assert_array_equal(leaf.grad, x.grad)

@@ -47,6 +47,13 @@ class ArrayOp(Op):
         op.__dict__.update(constants)
         return op
 
+    def __reduce__(self) -> tuple[Any, ...]:  # str subclasses otherwise pickle (and deepcopy) as plain str
+        return (_rebuild, (type(self), str(self), dict(self.__dict__)))
+
+
+def _rebuild(cls: type[ArrayOp], symbol: str, constants: dict[str, Any]) -> ArrayOp:
+    return ArrayOp.__new__(cls, symbol, **constants)
+
 
 class Expand(ArrayOp):
     """Broadcast x to a larger shape;  ∂/∂x = g summed over the broadcast axes (back to x's shape).
