@@ -25,6 +25,7 @@ pytestmark = pytest.mark.torch
 
 
 def _pair(ours: tuple[Tensor, ...], theirs: tuple[Any, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each input's gradient from both libraries."""
     return [(a.grad, b.grad.numpy()) for a, b in zip(ours, theirs)]
 
 
@@ -44,8 +45,14 @@ def test_binary_ops_broadcast_as_pytorch(shapes, op, seed):
     ref.backward(torch.tensor(g))
     assert out.shape == tuple(ref.shape) == shapes.result_shape
     assert ulps(out.data, ref.detach().numpy()) <= (0 if op != "pow" else 2)
-    for a, b in _pair(ours, theirs):
-        assert a.shape == b.shape and relative(a, b) <= 1e-13
+    # A broadcast input's gradient is a sum of terms g·∂out/∂x whose order of addition may
+    # differ: its error is bounded by the sum of the terms' sizes, Σ|terms| (PyTorch's, unsummed).
+    unsummed = [torch.tensor(np.broadcast_to(a, shapes.result_shape).copy(), requires_grad=True) for a in arrays]
+    BINARY[op](*unsummed).backward(torch.tensor(g))
+    for (a, b), terms, shape in zip(_pair(ours, theirs), unsummed, shapes.input_shapes):
+        size = terms.grad.abs().sum_to_size(shape).numpy() if shape else terms.grad.abs().sum().numpy()
+        assert a.shape == b.shape
+        assert np.all(np.abs(a - b) <= 1e-13 * size), (a, b, size)
 
 
 # --- random expression graphs ----------------------------------------------------------------
@@ -98,6 +105,12 @@ def _evaluate(leaves: list[Any], steps: list[tuple[Any, ...]]) -> Any:
     return nodes[-1]
 
 
+GRAPH_TOLERANCE = 1e-9
+"""Relative to the largest element, as the scalar engine's random graphs use: a random graph can be
+ill-conditioned (dividing by a log-softmax of -5e-5 magnifies its last-bit rounding 1e4 times), and
+the last bit of each op is the op table's business."""
+
+
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape or not np.array_equal(np.isnan(a), np.isnan(b)):
@@ -106,7 +119,7 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
     if not np.array_equal(a[~finite], b[~finite], equal_nan=True):
         return False
     scale = np.max(np.abs(b[finite]), initial=1.0)
-    return bool(np.all(np.abs(a[finite] - b[finite]) <= 1e-12 * scale))
+    return bool(np.all(np.abs(a[finite] - b[finite]) <= GRAPH_TOLERANCE * scale))
 
 
 @given(programs())
