@@ -552,3 +552,34 @@ def test_a_zero_value_grad_from_create_graph_keeps_its_graph_when_backward_adds_
     (x * 3).backward()
     assert isinstance(x.grad, Value) and x.grad.data == 3.0
     assert grad(x.grad, x)[0] == 2.0  # d(2x + 3)/dx
+
+
+def test_no_grad_is_per_thread():
+    """no_grad() in one thread leaves recording on in another (as in PyTorch)."""
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def evaluate():
+        with no_grad():
+            seen["worker enabled"] = is_grad_enabled()
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=evaluate)
+    worker.start()
+    assert inside.wait(10)
+    x = Value(2.0)
+    y = x * x
+    seen["main enabled"] = is_grad_enabled()
+    release.set()
+    worker.join()
+    assert seen == {"worker enabled": False, "main enabled": True}
+    assert y._prev == (x, x)
+    fresh: list[bool] = []
+    with no_grad():
+        newcomer = threading.Thread(target=lambda: fresh.append(is_grad_enabled()))
+        newcomer.start()
+        newcomer.join()
+    assert fresh == [True]  # a new thread starts with recording on, whatever its creator does

@@ -158,12 +158,12 @@ def _trace(
             args.append([_Placeholder(v, (a, j), f"{names[a]}[{j}]", warn) for j, v in enumerate(item)])
         else:
             args.append(_Placeholder(item, (a, None), names[a], warn))
-    was_tracing, was_recording = _tracing, engine._grad_enabled
-    _tracing, engine._grad_enabled = True, True  # a trace needs the graph even inside no_grad()
+    was_tracing, was_recording = _tracing, engine._grad_mode.enabled
+    _tracing, engine._grad_mode.enabled = True, True  # a trace needs the graph even inside no_grad()
     try:
         result = fn(*args)
     finally:
-        _tracing, engine._grad_enabled = was_tracing, was_recording
+        _tracing, engine._grad_mode.enabled = was_tracing, was_recording
     return _outputs(result, has_aux)
 
 

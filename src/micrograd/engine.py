@@ -20,6 +20,7 @@ not through a generic call per node.
 from __future__ import annotations
 
 import numbers
+import threading
 from collections.abc import Iterable, Sequence
 from contextlib import ContextDecorator
 from operator import attrgetter
@@ -57,7 +58,20 @@ __all__ = ["Value", "grad", "no_grad", "is_grad_enabled", "topological_order", "
 
 Scalar = Any  # a Value or a real number (int, float, NumPy scalar)
 
-_grad_enabled = True
+
+class _GradMode(threading.local):
+    """Whether operations record the graph, per thread: ``no_grad()`` in one thread
+    (an evaluation loop, a data loader) leaves training in another untouched."""
+
+    enabled = True  # each new thread starts recording
+
+
+_grad_mode = _GradMode()
+_recording_everywhere = True
+"""True while no thread is inside ``no_grad()``: node creation then reads this one global
+instead of the thread-local flag, so per-thread modes cost the hot path nothing."""
+_no_grad_depth = 0  # no_grad() blocks currently open, over all threads
+_no_grad_lock = threading.Lock()
 
 
 def _to_float(x: Any, what: str = "Value data") -> float:
@@ -103,7 +117,7 @@ def _node(data: float, parents: tuple[Value, ...], op: Op) -> Value:
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _grad_enabled:
+    if _recording_everywhere or _grad_mode.enabled:
         node._prev = parents
         node._op = op
     else:
@@ -579,26 +593,33 @@ def grad(
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations currently record the graph (False inside ``no_grad()``)."""
-    return _grad_enabled
+    """Whether operations currently record the graph in this thread (False inside ``no_grad()``)."""
+    return _grad_mode.enabled
 
 
 class no_grad(ContextDecorator):
     """Compute without recording the graph: ``with no_grad(): ...`` (or as a decorator).
 
     Results are leaves, so nothing is kept for a backward pass: use it for evaluation
-    and for updating parameters.
+    and for updating parameters. It applies to the thread that enters it (Values and
+    tensors alike); other threads keep recording.
     """
 
     def _recreate_cm(self) -> no_grad:  # a fresh instance per decorated call: re-entrant
         return type(self)()
 
     def __enter__(self) -> no_grad:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = False
+        global _recording_everywhere, _no_grad_depth
+        self._previous = _grad_mode.enabled
+        _grad_mode.enabled = False
+        with _no_grad_lock:
+            _no_grad_depth += 1
+            _recording_everywhere = False
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous
+        global _recording_everywhere, _no_grad_depth
+        _grad_mode.enabled = self._previous
+        with _no_grad_lock:
+            _no_grad_depth -= 1
+            _recording_everywhere = _no_grad_depth == 0

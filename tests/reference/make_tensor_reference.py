@@ -1,0 +1,38 @@
+"""Regenerate ``torch_tensor_float64.json``: PyTorch's float64 numbers for every tensor op-table entry.
+
+    python tests/reference/make_tensor_reference.py
+
+The tensor tests compare against this file always, and against live PyTorch when it is
+installed, so the stored numbers can never drift from what PyTorch computes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import torch  # noqa: E402
+from tensor_optable import TENSOR_OP_TABLE, evaluate_torch  # noqa: E402
+
+
+def _plain(array):
+    return None if array is None else {"dtype": str(array.dtype), "shape": list(array.shape), "data": array.tolist()}
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    cases = {}
+    for case in TENSOR_OP_TABLE:
+        result = evaluate_torch(case, torch)
+        cases[case.name] = {"value": _plain(result["value"]), "grads": [_plain(g) for g in result["grads"]]}
+    path = HERE / "torch_tensor_float64.json"
+    path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, indent=None, sort_keys=True) + "\n")
+    print(f"wrote {len(cases)} reference cases to {path}")
+
+
+if __name__ == "__main__":
+    main()
