@@ -15,8 +15,8 @@ from strategies import agree, programs, run_micrograd
 
 import micrograd
 from micrograd import MLP, Value, dot, no_grad
-from micrograd.codegen import NUMPY, PYTHON, python_namespace
-from micrograd.compile import Compiled, TracingError, TracingWarning
+from micrograd.compiler.codegen import NUMPY, PYTHON, Expr, python_namespace
+from micrograd.compiler import Compiled, TracingError, TracingWarning
 from micrograd.data import moons
 from micrograd.losses import mse_loss
 from micrograd.ops import FloatMath
@@ -168,7 +168,7 @@ def test_pow_scalar_forms_are_floatmath_s_bit_for_bit():
     """The dialects write x ** c in the forms FloatMath.pow_scalar computes (x·x, √x, 1/√x …)."""
     xs = [0.0, -0.0, 1.5, -1.5, 3.0, -2.0, math.inf, -math.inf, math.nan, 1e-300, 1e300]
     for c in (2, 0.5, -0.5, -1, 3, -2, 1.5, 0, 1, -3, 2.5):
-        code = PYTHON.pow_scalar(micrograd.codegen.Expr.name("x"), c)
+        code = PYTHON.pow_scalar(Expr.name("x"), c)
         for x in xs:
             ours = eval(code.text, python_namespace(), {"x": x})  # noqa: S307 - our own generated text
             expected = FloatMath.pow_scalar(x, c)
@@ -561,8 +561,8 @@ def test_grouped_nodes_give_eager_numbers(name, backend):
 
 def test_grouping_can_be_turned_off_and_gives_the_same_numbers():
     np = pytest.importorskip("numpy")
-    from micrograd.compile import _load
-    from micrograd.program import numpy_source
+    from micrograd.compiler.trace import _load
+    from micrograd.compiler.numpy_program import numpy_source
 
     model, loss_fn, X, y = moons_problem()
     step = micrograd.compile(loss_fn, backend="numpy")

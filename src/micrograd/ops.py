@@ -185,10 +185,14 @@ class Op(str):
     arity: ClassVar[int | None] = None
     """Number of inputs, or None for any number."""
 
-    # The engine runs an op through ``float_forward(parents)`` and ``float_backward(node)``:
-    # Python functions that micrograd.kernels writes from the two rules below.
-    float_forward: Any
-    float_backward: Any
+    formula: ClassVar[str] = ""
+    """The forward math in one line, for pictures and generated code (``'tanh x'``)."""
+    derivative: ClassVar[str] = ""
+    """The derivative with respect to each input in one line (``'∂/∂x = 1 - tanh²x'``)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles as its symbol; unpickling gives back the shared op (``ADD`` is ``ADD``)."""
+        return (op_from_symbol, (str(self),))
 
     def takes(self, n: int) -> bool:
         """Whether a node of this operation can have ``n`` inputs."""
@@ -202,8 +206,10 @@ class Op(str):
 
 
 class Add(Op):
-    """a + b;  ∂/∂a = 1, ∂/∂b = 1."""
+    """Addition."""
 
+    formula = "a + b"
+    derivative = "∂/∂a = 1, ∂/∂b = 1"
     arity = 2
 
     def forward(self, m, a, b):
@@ -214,8 +220,10 @@ class Add(Op):
 
 
 class Sub(Op):
-    """a - b;  ∂/∂a = 1, ∂/∂b = -1."""
+    """Subtraction."""
 
+    formula = "a - b"
+    derivative = "∂/∂a = 1, ∂/∂b = -1"
     arity = 2
 
     def forward(self, m, a, b):
@@ -226,8 +234,10 @@ class Sub(Op):
 
 
 class Mul(Op):
-    """a · b;  ∂/∂a = b, ∂/∂b = a."""
+    """Multiplication."""
 
+    formula = "a · b"
+    derivative = "∂/∂a = b, ∂/∂b = a"
     arity = 2
 
     def forward(self, m, a, b):
@@ -238,8 +248,10 @@ class Mul(Op):
 
 
 class Div(Op):
-    """a / b;  ∂/∂a = 1/b, ∂/∂b = -a/b²."""
+    """Division (IEEE 754: x/0 is ±inf, 0/0 is nan)."""
 
+    formula = "a / b"
+    derivative = "∂/∂a = 1/b, ∂/∂b = -a/b²"
     arity = 2
 
     def forward(self, m, a, b):
@@ -250,8 +262,10 @@ class Div(Op):
 
 
 class Neg(Op):
-    """-x;  ∂/∂x = -1."""
+    """Negation."""
 
+    formula = "-x"
+    derivative = "∂/∂x = -1"
     arity = 1
 
     def forward(self, m, x):
@@ -262,8 +276,10 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """a ** b for two variables;  ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (0 where a = 0, b ≥ 0)."""
+    """A power of two variables."""
 
+    formula = "a ** b"
+    derivative = "∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (0 where a = 0, b ≥ 0)"
     arity = 2
 
     def forward(self, m, a, b):
@@ -276,8 +292,10 @@ class Pow(Op):
 
 
 class PowConst(Op):
-    """x ** c for a constant c;  ∂/∂x = c·x^(c-1) (0 when c = 0)."""
+    """A power with a constant exponent, one op per constant."""
 
+    formula = "x ** c"
+    derivative = "∂/∂x = c·x^(c-1) (0 when c = 0)"
     arity = 1
     exponent: float
 
@@ -285,9 +303,6 @@ class PowConst(Op):
         op = super().__new__(cls, f"**{exponent}")
         op.exponent = float(exponent)
         return op
-
-    def __reduce__(self):  # str subclasses otherwise pickle as plain str
-        return (PowConst, (self.exponent,))
 
     def forward(self, m, x):
         return m.pow_scalar(x, self.exponent)
@@ -300,8 +315,10 @@ class PowConst(Op):
 
 
 class Exp(Op):
-    """e^x;  ∂/∂x = e^x (the output itself)."""
+    """The exponential."""
 
+    formula = "e^x"
+    derivative = "∂/∂x = e^x (the output itself)"
     arity = 1
 
     def forward(self, m, x):
@@ -312,8 +329,10 @@ class Exp(Op):
 
 
 class Log(Op):
-    """ln x;  ∂/∂x = 1/x."""
+    """The natural logarithm."""
 
+    formula = "ln x"
+    derivative = "∂/∂x = 1/x"
     arity = 1
 
     def forward(self, m, x):
@@ -324,8 +343,10 @@ class Log(Op):
 
 
 class Sqrt(Op):
-    """√x;  ∂/∂x = 1 / (2√x)."""
+    """The square root."""
 
+    formula = "√x"
+    derivative = "∂/∂x = 1 / (2√x)"
     arity = 1
 
     def forward(self, m, x):
@@ -336,8 +357,10 @@ class Sqrt(Op):
 
 
 class Tanh(Op):
-    """tanh x;  ∂/∂x = 1 - tanh²x."""
+    """The hyperbolic tangent."""
 
+    formula = "tanh x"
+    derivative = "∂/∂x = 1 - tanh²x"
     arity = 1
 
     def forward(self, m, x):
@@ -348,8 +371,10 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """σ(x) = 1 / (1 + e^-x);  ∂/∂x = σ(x)·(1 - σ(x))."""
+    """The logistic sigmoid."""
 
+    formula = "σ(x) = 1 / (1 + e^-x)"
+    derivative = "∂/∂x = σ(x)·(1 - σ(x))"
     arity = 1
 
     def forward(self, m, x):
@@ -360,8 +385,10 @@ class Sigmoid(Op):
 
 
 class ReLU(Op):
-    """max(0, x);  ∂/∂x = 1 if x > 0 else 0 (the subgradient 0 at x = 0)."""
+    """The rectifier."""
 
+    formula = "max(0, x)"
+    derivative = "∂/∂x = 1 if x > 0 else 0 (the subgradient 0 at x = 0)"
     arity = 1
 
     def forward(self, m, x):
@@ -374,8 +401,10 @@ class ReLU(Op):
 
 
 class Abs(Op):
-    """|x|;  ∂/∂x = sign(x) (the subgradient 0 at x = 0)."""
+    """The absolute value."""
 
+    formula = "|x|"
+    derivative = "∂/∂x = sign(x) (the subgradient 0 at x = 0)"
     arity = 1
 
     def forward(self, m, x):
@@ -386,8 +415,10 @@ class Abs(Op):
 
 
 class Sin(Op):
-    """sin x;  ∂/∂x = cos x."""
+    """The sine."""
 
+    formula = "sin x"
+    derivative = "∂/∂x = cos x"
     arity = 1
 
     def forward(self, m, x):
@@ -398,8 +429,10 @@ class Sin(Op):
 
 
 class Cos(Op):
-    """cos x;  ∂/∂x = -sin x."""
+    """The cosine."""
 
+    formula = "cos x"
+    derivative = "∂/∂x = -sin x"
     arity = 1
 
     def forward(self, m, x):
@@ -410,12 +443,14 @@ class Cos(Op):
 
 
 class Dot(Op):
-    """A whole neuron's sum in one node: w·x + b = b + w₁x₁ + … + wₙxₙ.
+    """A whole neuron's sum in one node, its inputs ``(w₁ … wₙ, x₁ … xₙ, b)``.
 
-    Inputs are ``(w₁ … wₙ, x₁ … xₙ, b)``;  ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1.
     The sum runs left to right from ``b``, exactly as the lecture's
     ``sum((wi*xi for ...), b)``, so the fused and unfused neurons agree to the bit.
     """
+
+    formula = "w·x + b = b + w₁x₁ + … + wₙxₙ"
+    derivative = "∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1"
 
     def takes(self, n: int) -> bool:
         return n % 2 == 1
@@ -430,13 +465,15 @@ class Dot(Op):
 
 
 class Where(Op):
-    """One of two inputs, by a condition fixed when the node is made: a if condition else b;
-    ∂/∂a = 1 if condition else 0, ∂/∂b the other way round.
+    """One of two inputs, by a condition fixed when the node is made.
 
     Gradient graphs (``create_graph=True``) use it where a rule chooses between two
     formulas, so that the branch not taken still receives a zero gradient, exactly as
     PyTorch's ``where`` does (0 times an infinite local derivative is then nan there too).
     """
+
+    formula = "a if condition else b"
+    derivative = "∂/∂a = 1 if condition else 0, ∂/∂b the other way round"
 
     arity = 2
     take_first: bool

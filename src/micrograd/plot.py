@@ -58,7 +58,7 @@ def _outputs(model: Callable[[Any], Any], rows: list[list[float]]) -> list[Any]:
     one forward pass per row.
     """
     if isinstance(model, MLP):
-        from micrograd.compile import compile
+        from micrograd.compiler import compile
 
         out = compile(lambda x: model(x))(rows, reduction="none")
         return [list(o) if isinstance(o, tuple) else o for o in out]

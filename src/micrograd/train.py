@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from micrograd.compile import compile as compile_step
+from micrograd.compiler import compile as compile_step
 from micrograd.data import as_inputs, as_targets
 from micrograd.engine import Value, no_grad
 from micrograd.losses import CLASSIFICATION_LOSSES, LOSSES, Loss, get_loss, l2_regularization
