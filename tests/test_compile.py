@@ -15,8 +15,8 @@ from strategies import agree, programs, run_micrograd
 
 import micrograd
 from micrograd import MLP, Value, dot, no_grad
-from micrograd.compiler.codegen import NUMPY, PYTHON, Expr, python_namespace
 from micrograd.compiler import Compiled, TracingError, TracingWarning
+from micrograd.compiler.codegen import NUMPY, PYTHON, Expr, python_namespace
 from micrograd.data import moons
 from micrograd.losses import mse_loss
 from micrograd.ops import FloatMath
@@ -561,8 +561,8 @@ def test_grouped_nodes_give_eager_numbers(name, backend):
 
 def test_grouping_can_be_turned_off_and_gives_the_same_numbers():
     np = pytest.importorskip("numpy")
-    from micrograd.compiler.trace import _load
     from micrograd.compiler.numpy_program import numpy_source
+    from micrograd.compiler.trace import _load
 
     model, loss_fn, X, y = moons_problem()
     step = micrograd.compile(loss_fn, backend="numpy")

@@ -15,7 +15,9 @@ from micrograd.ops import (
     DIV,
     DOT,
     EXP,
+    EXPM1,
     LOG,
+    LOG1P,
     MUL,
     NEG,
     POW,
@@ -32,6 +34,8 @@ div = FloatMath.div
 pow = FloatMath.pow
 exp = FloatMath.exp
 log = FloatMath.log
+log1p = FloatMath.log1p
+expm1 = FloatMath.expm1
 sqrt = FloatMath.sqrt
 tanh = FloatMath.tanh
 sin = FloatMath.sin
@@ -215,6 +219,29 @@ def backward_cos(node):  # ∂/∂x = -sin x
     p0.grad += g * -sin(p0.data)
 
 
+def forward_log1p(parents):  # ln(1 + x)
+    (p0,) = parents
+    return log1p(p0.data)
+
+
+def backward_log1p(node):  # ∂/∂x = 1 / (x + 1)
+    g = node.grad
+    (p0,) = node._prev
+    p0.grad += div(g, p0.data + 1.0)
+
+
+def forward_expm1(parents):  # e^x - 1
+    (p0,) = parents
+    return expm1(p0.data)
+
+
+def backward_expm1(node):  # ∂/∂x = e^x (the output + 1)
+    g = node.grad
+    out = node.data
+    (p0,) = node._prev
+    p0.grad += g * (out + 1.0)
+
+
 def forward_dot(parents):  # w·x + b = b + w₁x₁ + … + wₙxₙ, summed left to right
     n = len(parents) // 2
     total = parents[-1].data
@@ -249,6 +276,8 @@ FORWARD = {
     ABS: forward_abs,
     SIN: forward_sin,
     COS: forward_cos,
+    LOG1P: forward_log1p,
+    EXPM1: forward_expm1,
     DOT: forward_dot,
 }
 """Each built-in op's ``forward(parents)``: the output's float from the parents' ``.data``."""
@@ -269,6 +298,8 @@ BACKWARD = {
     ABS: backward_abs,
     SIN: backward_sin,
     COS: backward_cos,
+    LOG1P: backward_log1p,
+    EXPM1: backward_expm1,
     DOT: backward_dot,
 }
 """Each built-in op's ``backward(node)``: adds ``node.grad · ∂node/∂parent`` to its parents' ``.grad``."""

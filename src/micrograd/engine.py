@@ -33,7 +33,9 @@ from micrograd.ops import (
     DIV,
     DOT,
     EXP,
+    EXPM1,
     LOG,
+    LOG1P,
     MUL,
     NEG,
     POW,
@@ -318,6 +320,14 @@ class Value:
         """Cosine."""
         return _unary(COS, self)
 
+    def log1p(self) -> Value:
+        """ln(1 + x), exact for tiny x."""
+        return _unary(LOG1P, self)
+
+    def expm1(self) -> Value:
+        """e^x - 1, exact for tiny x."""
+        return _unary(EXPM1, self)
+
     def detach(self) -> Value:
         """A new leaf with the same data and no history: gradients stop here."""
         return _leaf(self.data)
@@ -487,6 +497,8 @@ class ValueMath:
 
     exp = staticmethod(lambda x: _lift(x).exp())
     log = staticmethod(lambda x: _lift(x).log())
+    log1p = staticmethod(lambda x: _lift(x).log1p())
+    expm1 = staticmethod(lambda x: _lift(x).expm1())
     sqrt = staticmethod(lambda x: _lift(x).sqrt())
     tanh = staticmethod(lambda x: _lift(x).tanh())
     sin = staticmethod(lambda x: _lift(x).sin())

@@ -96,19 +96,15 @@ def _formula(op: str, args: Sequence[str]) -> str:
     return f"{op}({', '.join(args)})"
 
 
-# --- the local rule, as its docstring in micrograd.ops states it -------------------------------
+# --- the local rule, as micrograd.ops states it ---------------------------------------------------
 
 
 def _rule_text(op: Op) -> tuple[str, dict[str, str]]:
-    """The derivative line of an operation's docstring, and its formula for each input name.
+    """An operation's derivative text, and its formula for each input name.
 
-    ``Tanh``'s docstring ``tanh x;  ∂/∂x = 1 - tanh²x.`` gives ``("∂/∂x = 1 - tanh²x", {"x": "1 - tanh²x"})``.
+    ``Tanh.derivative`` ``∂/∂x = 1 - tanh²x`` gives ``("∂/∂x = 1 - tanh²x", {"x": "1 - tanh²x"})``.
     """
-    doc = " ".join((type(op).__doc__ or "").split())
-    sentences = [part for part in re.split(r"(?<=\.)\s+(?=[A-Z∂])", doc) if "∂/∂" in part]
-    if not sentences:
-        return "", {}
-    text = sentences[0].split(";", 1)[-1].strip().rstrip(".")
+    text = op.derivative
     clauses = {}
     for clause in re.split(r",\s*(?=∂/∂)", text):
         match = re.fullmatch(r"∂/∂(\S+) = (.+)", clause.strip())

@@ -147,7 +147,8 @@ def binary_cross_entropy_with_logits(logits: Any, labels: Any, reduction: str = 
     """Binary cross-entropy on logits z for labels y in [0, 1]: max(z, 0) - z·y + log(1 + e^-|z|).
 
     That is -[y·log σ(z) + (1-y)·log(1-σ(z))] written so that no exponential can
-    overflow (stable for any |z|). max(z, 0) is computed as (z + |z|)/2 so that the
+    overflow (stable for any |z|), and log(1 + e^-|z|) is log1p, which keeps e^-|z| where
+    1 + e^-|z| rounds to 1 (|z| > 37). max(z, 0) is computed as (z + |z|)/2 so that the
     gradient at z = 0 is exactly σ(0) - y = 1/2 - y.
     """
     reduction = _check_reduction(reduction)
@@ -162,8 +163,10 @@ def binary_cross_entropy_with_logits(logits: Any, labels: Any, reduction: str = 
                 " (for -1/+1 labels pass (y + 1) / 2)"
             )
         z = _value(z, f"logit {i}")
-        magnitude = z.abs()
-        terms.append((z + magnitude) * 0.5 - z * y + (1 + (-magnitude).exp()).log())
+        # The e^-|z| term has its own |z| node and comes first, so that backward() adds
+        # its tiny share of ∂/∂z last, after the ±1/2 of max(z, 0) and -y have cancelled
+        # (added first, it would be lost in rounding).
+        terms.append((-z.abs()).exp().log1p() + ((z + z.abs()) * 0.5 - z * y))
     return _reduce(terms, reduction)
 
 

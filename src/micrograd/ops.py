@@ -34,10 +34,11 @@ import math
 from functools import reduce
 from itertools import repeat
 from operator import add, mul
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 __all__ = [
     "Op",
+    "Math",
     "FloatMath",
     "OPS",
     "op_from_symbol",
@@ -56,6 +57,8 @@ __all__ = [
     "ABS",
     "SIN",
     "COS",
+    "LOG1P",
+    "EXPM1",
     "DOT",
     "WHERE_FIRST",
     "WHERE_SECOND",
@@ -64,6 +67,34 @@ __all__ = [
 
 _INF = math.inf
 _NAN = math.nan
+
+
+class Math(Protocol):
+    """What a rule may call on its backend ``m``: the functions every backend provides.
+
+    Rules also use ``+ - *`` and unary ``-`` on the backend's numbers directly. Comparisons
+    and ``and_`` give the backend's notion of a condition, which only ``where`` consumes.
+    """
+
+    def div(self, a: Any, b: Any, /) -> Any: ...
+    def pow(self, a: Any, b: Any, /) -> Any: ...
+    def pow_scalar(self, x: Any, c: float, /) -> Any: ...
+    def exp(self, x: Any, /) -> Any: ...
+    def expm1(self, x: Any, /) -> Any: ...
+    def log(self, x: Any, /) -> Any: ...
+    def log1p(self, x: Any, /) -> Any: ...
+    def sqrt(self, x: Any, /) -> Any: ...
+    def tanh(self, x: Any, /) -> Any: ...
+    def sin(self, x: Any, /) -> Any: ...
+    def cos(self, x: Any, /) -> Any: ...
+    def abs(self, x: Any, /) -> Any: ...
+    def sign(self, x: Any, /) -> Any: ...
+    def where(self, condition: Any, if_true: Any, if_false: Any, /) -> Any: ...
+    def lt(self, a: Any, b: Any, /) -> Any: ...
+    def le(self, a: Any, b: Any, /) -> Any: ...
+    def eq(self, a: Any, b: Any, /) -> Any: ...
+    def ge(self, a: Any, b: Any, /) -> Any: ...
+    def and_(self, a: Any, b: Any, /) -> Any: ...
 
 
 class FloatMath:
@@ -121,6 +152,23 @@ class FloatMath:
             return math.exp(x)
         except OverflowError:
             return _INF
+
+    @staticmethod
+    def expm1(x: float) -> float:
+        """e ** x - 1, exact near 0; inf on overflow."""
+        try:
+            return math.expm1(x)
+        except OverflowError:
+            return _INF
+
+    @staticmethod
+    def log1p(x: float) -> float:
+        """ln(1 + x), exact near 0: log1p(-1) = -inf, log1p(x < -1) = nan."""
+        if x > -1:
+            return math.log1p(x)
+        if x == -1:
+            return -_INF
+        return _NAN
 
     @staticmethod
     def log(x: float) -> float:
@@ -198,10 +246,10 @@ class Op(str):
         """Whether a node of this operation can have ``n`` inputs."""
         return n == self.arity if self.arity is not None else n >= 1
 
-    def forward(self, m: Any, *xs: Any) -> Any:
+    def forward(self, m: Math, *xs: Any) -> Any:
         raise NotImplementedError
 
-    def backward(self, m: Any, g: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
+    def backward(self, m: Math, g: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
         raise NotImplementedError
 
 
@@ -442,6 +490,34 @@ class Cos(Op):
         return (g * -m.sin(x),)
 
 
+class Log1p(Op):
+    """ln(1 + x), exact where x is tiny (``log(1 + x)`` loses x below 1e-16)."""
+
+    formula = "ln(1 + x)"
+    derivative = "∂/∂x = 1 / (x + 1)"
+    arity = 1
+
+    def forward(self, m, x):
+        return m.log1p(x)
+
+    def backward(self, m, g, out, x):
+        return (m.div(g, x + 1.0),)
+
+
+class Expm1(Op):
+    """e^x - 1, exact where x is tiny."""
+
+    formula = "e^x - 1"
+    derivative = "∂/∂x = e^x (the output + 1)"
+    arity = 1
+
+    def forward(self, m, x):
+        return m.expm1(x)
+
+    def backward(self, m, g, out, x):
+        return (g * (out + 1.0),)
+
+
 class Dot(Op):
     """A whole neuron's sum in one node, its inputs ``(w₁ … wₙ, x₁ … xₙ, b)``.
 
@@ -508,12 +584,15 @@ RELU = ReLU("ReLU")
 ABS = Abs("abs")
 SIN = Sin("sin")
 COS = Cos("cos")
+LOG1P = Log1p("log1p")
+EXPM1 = Expm1("expm1")
 DOT = Dot("dot")
 WHERE_FIRST = Where(True)
 WHERE_SECOND = Where(False)
 
 OPS: dict[str, Op] = {
-    op: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, SIN, COS, DOT)
+    op: op
+    for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, SIN, COS, LOG1P, EXPM1, DOT)
 }
 """Every fixed operation by its symbol (``x ** c`` ops are made per constant)."""
 

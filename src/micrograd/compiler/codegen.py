@@ -233,6 +233,12 @@ class PythonMath(_CodeMath):
     def log(self, x: Any) -> Any:
         return self._unary("log", x, FloatMath.log)
 
+    def log1p(self, x: Any) -> Any:
+        return self._unary("log1p", x, FloatMath.log1p)
+
+    def expm1(self, x: Any) -> Any:
+        return self._unary("expm1", x, FloatMath.expm1)
+
     def sqrt(self, x: Any) -> Any:
         return self._unary("sqrt", x, FloatMath.sqrt)
 
@@ -273,6 +279,12 @@ class NumpyMath(_CodeMath):
     def log(self, x: Any) -> Any:
         return self._unary("np.log", x, FloatMath.log)
 
+    def log1p(self, x: Any) -> Any:
+        return self._unary("np.log1p", x, FloatMath.log1p)
+
+    def expm1(self, x: Any) -> Any:
+        return self._unary("np.expm1", x, FloatMath.expm1)
+
     def sqrt(self, x: Any) -> Any:
         return self._unary("np.sqrt", x, FloatMath.sqrt)
 
@@ -308,6 +320,8 @@ def python_namespace() -> dict[str, Any]:
         "pow": FloatMath.pow,
         "exp": FloatMath.exp,
         "log": FloatMath.log,
+        "log1p": FloatMath.log1p,
+        "expm1": FloatMath.expm1,
         "sqrt": FloatMath.sqrt,
         "tanh": FloatMath.tanh,
         "sin": FloatMath.sin,

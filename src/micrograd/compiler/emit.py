@@ -35,7 +35,7 @@ def op_name(op: Op) -> str:
 
 
 _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {
-    "np", "theta", "gtheta", "seed", "total", "outputs", "aux", "div", "pow", "exp", "log", "sqrt",
+    "np", "theta", "gtheta", "seed", "total", "outputs", "aux", "div", "pow", "exp", "log", "sqrt", "log1p", "expm1",
     "tanh", "sin", "cos", "sign", "inf", "nan", "forward", "forward_backward",
 }  # fmt: skip
 
