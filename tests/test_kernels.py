@@ -224,3 +224,63 @@ def test_the_core_imports_nothing_from_the_compiler_or_the_apps():
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert {m for m in imported if m.startswith("micrograd")} <= allowed, (name, imported)
+
+
+def test_micrograd_compile_is_the_function_after_the_compiler_is_imported():
+    code = (
+        "import sys, micrograd\n"
+        "assert 'micrograd.compiler' not in sys.modules\n"
+        "import micrograd.compiler\n"
+        "from micrograd.engine import Value\n"
+        "w = Value(2.0)\n"
+        "step = micrograd.compile(lambda x: w * x, backend='python')\n"
+        "print(step([1.0, 2.0]), w.grad, micrograd.compile is micrograd.compiler.compile)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["3.0", "1.5", "True"]
+
+
+def test_star_import_keeps_the_builtin_compile():
+    namespace: dict = {}
+    exec("from micrograd import *", namespace)
+    assert "compile" not in namespace and "Value" in namespace
+    assert "compile" in dir(__import__("micrograd"))
+
+
+@pytest.mark.parametrize(
+    ("old", "name", "new"),
+    [
+        ("micrograd.codegen", "Expr", "micrograd.compiler.codegen"),
+        ("micrograd.program", "numpy_source", "micrograd.compiler.numpy_program"),
+        ("micrograd.program", "Graph", "micrograd.compiler.graph"),
+        ("micrograd.kernels", "kernel_source", "micrograd.compiler.kernels"),
+        ("micrograd.compile", "TracingError", "micrograd.compiler.trace"),
+    ],
+)
+def test_old_module_paths_warn_and_name_the_new_one(old, name, new):
+    code = (
+        "import importlib, warnings\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        f"    old = importlib.import_module({old!r})\n"
+        f"new = importlib.import_module({new!r})\n"
+        f"assert getattr(old, {name!r}) is getattr(new, {name!r})\n"
+        "print([str(w.message) for w in caught if w.category is DeprecationWarning])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert new in result.stdout and f"{old} has moved" in result.stdout
+
+
+def test_the_readme_kernel_source_still_works_and_micrograd_compile_stays_callable():
+    code = (
+        "import warnings; warnings.simplefilter('ignore')\n"
+        "import micrograd\n"
+        "from micrograd.kernels import kernel_source\n"
+        "from micrograd.compile import compile\n"
+        "from micrograd.ops import TANH\n"
+        "from micrograd.engine import Value\n"
+        "w = Value(3.0)\n"
+        "print('p0.grad += g * (1.0 - out * out)' in kernel_source(TANH), micrograd.compile(lambda x: w * x)([2.0]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "6.0"]
