@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -58,7 +59,7 @@ CATALOGUE = [
     ("Value of a list", lambda: Value([1.0]), TypeError, r"got list"),
     ("Value of a Value", lambda: Value(Value(1.0)), TypeError, r"got a Value .*detach\(\)"),
     ("a non-string label", lambda: Value(1.0, label=5), TypeError, r"label must be a str, got int"),
-    ("a dot node without its bias", lambda: Value(1.0, (Value(1.0), Value(2.0)), "dot"), ValueError,
+    ("a `dot` node made by hand without its bias", lambda: Value(1.0, (Value(1.0), Value(2.0)), "dot"), ValueError,
      r"operation 'dot' takes an odd number of \(w\.\.\., x\.\.\., b\) input\(s\), got 2 children"),
     ("Value + str", lambda: Value(1.0) + "a", TypeError, r"unsupported operand type\(s\) for \+: 'Value' and 'str'"),
     ("Value * None", lambda: Value(1.0) * None, TypeError, r"for \*: 'Value' and 'NoneType'"),
@@ -211,9 +212,27 @@ def test_catalogue(call, error, message, tmp_path, monkeypatch):
     assert "\n" not in text and len(text) < 400, text  # one line, not a dump
 
 
-def test_catalogue_size():
-    """docs/errors.md documents every case here."""
-    assert len(CATALOGUE) >= 90
+def _documented_api_errors() -> dict[str, str]:
+    """The rows of docs/errors.md's "The public API" section: what you do → the error's type."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    section = text.split("\n## The public API\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if line.startswith("|") and len(cells) == 3 and cells[0] not in ("What you do", "---|---|---"):
+            if set(cells[0]) <= set("-|"):
+                continue
+            rows[cells[0]] = cells[1].strip("`")
+    return rows
+
+
+def test_the_catalogue_and_docs_errors_md_list_the_same_cases():
+    """Every case here is a row of docs/errors.md with the same error type, and every row is a case here."""
+    documented = _documented_api_errors()
+    tested = {name: error.__name__ for name, _, error, _ in CATALOGUE}
+    assert sorted(set(tested) - set(documented)) == [], "tested but not in docs/errors.md"
+    assert sorted(set(documented) - set(tested)) == [], "in docs/errors.md but not tested"
+    assert {name: documented[name] for name in tested} == tested
 
 
 def test_bad_training_data_leaves_the_model_untouched():
