@@ -240,7 +240,7 @@ def free_names(source: str) -> set[str]:
 
 
 def test_generated_code_is_self_contained_python():
-    """The source runs with only its backend's few names (FloatMath's functions, or np), and gives the step's numbers."""
+    """The source runs with only its backend's names (FloatMath's functions, or np) and gives the step's numbers."""
     import builtins
 
     model, loss_fn, X, y = moons_problem()

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from micrograd.engine import Value
 from micrograd.nn import Module
 
 __all__ = [
+    "Objective",
+    "objective",
     "mse_loss",
     "hinge_loss",
     "binary_cross_entropy_with_logits",
@@ -238,6 +241,37 @@ def get_loss(loss: str | Loss) -> Loss:
     """A loss function from its short name (see ``LOSSES``), or the callable itself."""
     if callable(loss):
         return loss
-    if loss in LOSSES:
-        return LOSSES[loss]  # type: ignore[index]
+    if isinstance(loss, str) and loss in LOSSES:
+        return LOSSES[loss]
     raise ValueError(f"unknown loss {loss!r}: choose one of {', '.join(map(repr, LOSSES))} or pass a function")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What training minimises, resolved once: ``loss(outputs, targets) + l2·Σp²``.
+
+    ``classification`` says whether accuracy means something for it (hinge, bce,
+    cross_entropy); ``one_hot`` whether its label picks one of several logits.
+    """
+
+    loss: Loss
+    l2: float = 0.0
+    classification: bool = False
+    one_hot: bool = False
+
+    def __call__(self, parameters: Sequence[Value], outputs: list[Any], targets: list[Any]) -> Value:
+        total = self.loss(outputs, targets)
+        return total + l2_regularization(parameters, self.l2) if self.l2 else total
+
+
+def objective(loss: str | Loss | Objective, l2: float = 0.0) -> Objective:
+    """The :class:`Objective` for a loss name or function and an ``l2`` weight (an Objective passes through)."""
+    if isinstance(loss, Objective):
+        if l2:
+            raise ValueError("l2 is part of the objective already: pass it to objective(), not here")
+        return loss
+    function = get_loss(loss)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and float(l2) >= 0):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    classification = any(function is LOSSES[name] for name in CLASSIFICATION_LOSSES)
+    return Objective(function, float(l2), classification, function is LOSSES["cross_entropy"])
