@@ -78,7 +78,7 @@ def backward_one_node(node: Value, g: float) -> list[bytes]:
     node.grad = g
     for parent in node._prev:
         parent.grad = 0.0
-    engine._float_backward[node._op](node)
+    engine._float_backward.get(node._op, Value._backward)(node)
     return [bits(p.grad) for p in node._prev]
 
 

@@ -35,7 +35,6 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _unchecked_node = engine._node
 _unchecked_local_grads = Value._local_grads
 _kernels = engine._float_backward
-_rules = engine._Kernels({}, engine._float_rule)
 _origins: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
 
 
@@ -97,7 +96,7 @@ def set_detect_anomaly(enabled: bool) -> None:
     if not isinstance(enabled, bool):
         raise TypeError(f"set_detect_anomaly expects True or False, got {type(enabled).__name__}")
     engine._node = _checked_node if enabled else _unchecked_node  # type: ignore[assignment]
-    engine._float_backward = _rules if enabled else _kernels
+    engine._float_backward = {} if enabled else _kernels
     Value._local_grads = _checked_local_grads if enabled else _unchecked_local_grads  # type: ignore[method-assign]
     if not enabled:
         _origins.clear()

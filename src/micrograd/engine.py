@@ -122,37 +122,39 @@ def _operand(x: Any) -> Value | None:
 _data_of = attrgetter("data")
 
 
-class _Kernels(dict):
-    """Kernels by op; an op without one (made at run time: ``x ** c``, ``where``) gets ``fallback(op)``."""
-
-    def __init__(self, kernels: dict[Op, Callable[..., Any]], fallback: Callable[[Op], Callable[..., Any]]) -> None:
-        super().__init__(kernels)
-        self.fallback = fallback
-
-    def __missing__(self, op: Op) -> Callable[..., Any]:
-        return self.fallback(op)
-
-
 def _rule_forward(op: Op) -> Callable[[tuple[Value, ...]], float]:
+    """For an op made at run time (``x ** c``, ``where``): its forward rule, run on floats."""
     return lambda parents: op.forward(FloatMath, *map(_data_of, parents))
 
 
-_forward = _Kernels(FORWARD, _rule_forward)
-"""Each op's ``forward(parents)``: its checked-in kernel, or for an op made at run time its rule."""
+# Each op's ``FORWARD[op](parents)`` is its checked-in kernel; an op without one runs its rule.
+# (A plain dict and try/except: the fastest lookup Python has, on the path of every node.)
 
 
 def _unary(op: Op, x: Value) -> Value:
     parents = (x,)
-    return _node(_forward[op](parents), parents, op)
+    try:
+        forward = FORWARD[op]
+    except KeyError:
+        forward = _rule_forward(op)
+    return _node(forward(parents), parents, op)
 
 
 def _binary(op: Op, a: Value, b: Value) -> Value:
     parents = (a, b)
-    return _node(_forward[op](parents), parents, op)
+    try:
+        forward = FORWARD[op]
+    except KeyError:
+        forward = _rule_forward(op)
+    return _node(forward(parents), parents, op)
 
 
 def _nary(op: Op, parents: tuple[Value, ...]) -> Value:
-    return _node(_forward[op](parents), parents, op)
+    try:
+        forward = FORWARD[op]
+    except KeyError:
+        forward = _rule_forward(op)
+    return _node(forward(parents), parents, op)
 
 
 class Value:
@@ -380,24 +382,9 @@ class Value:
                 leaf.grad = before + leaf.grad
 
 
-def _float_rule(op: Op) -> Callable[[Value], None]:
-    return Value._backward
-
-
-def _graph_rule(op: Op) -> Callable[[Value], None]:
-    return _backward_building_graph
-
-
-def _backward_building_graph(node: Value) -> None:
-    node._backward(create_graph=True)
-
-
-_float_backward = _Kernels(BACKWARD, _float_rule)
-"""Each op's float ``backward(node)``: its checked-in kernel, or for an op made at run time its rule.
-(Anomaly detection swaps in one without kernels, so every node runs its rule, where the checks are.)"""
-
-_graph_backward = _Kernels({}, _graph_rule)
-"""With ``create_graph`` every node runs its rule on Values."""
+_float_backward: dict[Op, Callable[[Value], None]] = BACKWARD
+"""The float kernels ``backward()`` runs. (Anomaly detection swaps in none, so that every
+node runs its rule, through ``_local_grads``, where the checks are.)"""
 
 
 def _chain_rule(order: list[Value], create_graph: bool) -> None:
@@ -412,10 +399,15 @@ def _chain_rule(order: list[Value], create_graph: bool) -> None:
     for node in order:
         node.grad = 0.0
     order[-1].grad = _leaf(1.0) if create_graph else 1.0
-    step = _graph_backward if create_graph else _float_backward
+    kernels = {} if create_graph else _float_backward
     for node in reversed(order):
         if node._prev:
-            step[node._op](node)
+            try:
+                kernel = kernels[node._op]
+            except KeyError:
+                node._backward(create_graph)
+                continue
+            kernel(node)
 
 
 def topological_order(root: Value | Sequence[Value], leaves: bool = True) -> list[Value]:
