@@ -11,12 +11,14 @@ Both methods are written against ``m``, a *math backend*: the numbers they compu
 with and the few functions those numbers need (``m.exp``, ``m.div``, ``m.where``,
 ...). The same rule therefore serves three purposes:
 
-* with :class:`FloatMath` the numbers are Python floats: eager forward and ``backward()``;
+* with :class:`FloatMath` the numbers are Python floats: eager forward and ``backward()``
+  (:mod:`micrograd._kernels` is the built-in rules written out as plain Python, what
+  the engine runs per node; a test rewrites it from these rules and fails on a difference);
 * with the engine's Value backend the numbers are :class:`~micrograd.engine.Value`
   nodes, so the gradient is itself a graph that can be differentiated again
   (``backward(create_graph=True)``, :func:`micrograd.grad`);
 * with a code-generating backend the numbers are symbols, and the rule writes
-  source code (:mod:`micrograd.compile`).
+  source code (:mod:`micrograd.compiler`).
 
 Operators ``+ - *`` and unary ``-`` are used directly; division and powers go through
 ``m.div``, ``m.pow`` and ``m.pow_scalar`` (a constant exponent) because Python's float
@@ -25,7 +27,9 @@ Operators ``+ - *`` and unary ``-`` are used directly; division and powers go th
 floating point allows.
 
 An :class:`Op` *is* its symbol: a ``str`` (``'+'``, ``'tanh'``, ``'**2'``) that also
-carries its rules, so ``node._op == '+'`` reads as in the lecture.
+carries its rules, so ``node._op == '+'`` reads as in the lecture, and its math as text
+(``formula``, ``derivative``) for pictures and generated code. Adding an operation is one
+class here (plus a ``Math`` function and a ``Value`` method when it needs a new one).
 """
 
 from __future__ import annotations
