@@ -113,7 +113,7 @@ def test_every_operation_has_a_rule_to_show():
     w = [Value(0.5, label="w1"), Value(-1.5, label="w2")]
     parts = [
         a + b, a - b, a * b, a / b, -a, a**b, a**3, a.exp(), a.log(), a.sqrt(), a.tanh(), a.sigmoid(),
-        c.relu(), c.abs(), a.sin(), a.cos(), dot(w, [a, b], c),
+        c.relu(), c.abs(), a.sin(), a.cos(), a.log1p(), a.expm1(), dot(w, [a, b], c),
     ]
     total = parts[0]
     for part in parts[1:]:

@@ -382,7 +382,7 @@ class Value:
                 leaf.grad = before + leaf.grad
 
 
-_float_backward: dict[Op, Callable[[Value], None]] = BACKWARD
+_float_backward: dict[Any, Callable[[Value], None]] = BACKWARD
 """The float kernels ``backward()`` runs. (Anomaly detection swaps in none, so that every
 node runs its rule, through ``_local_grads``, where the checks are.)"""
 

@@ -245,8 +245,8 @@ class _NumpyEmitter(Emitter):
         if g is None:
             return
         args = [self.operand(kind, item, s.varying) for kind, item in s.operands]
-        shares = s.operation.backward(NUMPY, g, Expr.name(s.name), *args)
-        shares = [self.constant_share(share, g) for share in shares]
+        rule = s.operation.backward(NUMPY, g, Expr.name(s.name), *args)
+        shares = [self.constant_share(share, g) for share in rule]
         comment = f"{len(s.nodes)} × {s.op}  {s.operation.derivative}"
         for (kind, item), share in zip(s.operands, shares):
             if kind == "stack" and group_needs_grad(item, self.nodes):
