@@ -130,6 +130,11 @@ def test_the_source_is_the_rule_written_out():
 def test_kernel_source_names_what_it_needs():
     with pytest.raises(TypeError, match="kernel_source expects an operation such as micrograd.ops.TANH, got str"):
         kernel_source("tanh")
+    assert kernel_source(DOT, 5) == kernel_source(DOT, 129) == kernel_source(DOT)
+    with pytest.raises(ValueError, match="'dot' cannot take 4 inputs"):
+        kernel_source(DOT, 4)
+    with pytest.raises(ValueError, match=r"'\*' cannot take 3 inputs"):
+        kernel_source(MUL, 3)
 
 
 def test_a_dot_node_needs_weights_inputs_and_a_bias():

@@ -100,10 +100,15 @@ def _dot() -> str:
     )
 
 
-def kernel_source(op: Op) -> str:
-    """The checked-in Python that ``backward()`` runs for ``op`` (e.g. ``kernel_source(TANH)``)."""
+def kernel_source(op: Op, arity: int | None = None) -> str:
+    """The checked-in Python that ``backward()`` runs for ``op`` (e.g. ``kernel_source(TANH)``).
+
+    ``arity``, if given, must be a number of inputs the op takes; ``dot`` has one loop for all.
+    """
     if not isinstance(op, Op):
         raise TypeError(f"kernel_source expects an operation such as micrograd.ops.TANH, got {type(op).__name__}")
+    if arity is not None and not op.takes(arity):
+        raise ValueError(f"{op!r} cannot take {arity} inputs")
     if op is DOT:
         return _dot() + "\n"
     if OPS.get(op) is op and op.arity is not None:
