@@ -13,7 +13,7 @@ from typing import Any
 from micrograd.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from micrograd.engine import Value, dot, grad, is_grad_enabled, no_grad, topological_order
 from micrograd.gradcheck import GradcheckError, gradcheck
-from micrograd.nn import MLP, Layer, Module, Neuron
+from micrograd.nn import MLP, Layer, Module, Neuron, Parameter
 
 __version__ = "1.0.0"
 
@@ -45,6 +45,7 @@ __all__ = [
     "gradcheck",
     "GradcheckError",
     "Module",
+    "Parameter",
     "Neuron",
     "Layer",
     "MLP",

@@ -16,6 +16,7 @@ import ast
 import difflib
 import keyword
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -105,7 +106,7 @@ class _Source:
     """The expression's text, to turn the parser's byte offsets into what a reader counts."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.split("\n")
+        self.lines = re.split(r"\r\n|\r|\n", text)  # the line ends Python's parser counts
         self.multiline = len(self.lines) > 1
 
     def column(self, node: ast.AST) -> tuple[int, int]:
@@ -378,5 +379,7 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
             raise ExpressionError(f"the value of {name} must be a number, got {text!r}") from None
         if math.isinf(value) and "inf" not in text.lower():
             raise ExpressionError(f"the value of {name}, {text}, is too large for a float")
+        if value == 0 and any(digit in "123456789" for digit in text.lower().partition("e")[0]):
+            raise ExpressionError(f"the value of {name}, {text}, is too small for a float: it would be 0")
         variables[name] = value
     return variables

@@ -18,12 +18,12 @@ A schedule is a function from the step number k to a learning rate; apply it wit
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from micrograd.checks import as_float, index
 from micrograd.engine import Value
-from micrograd.nn import Module
+from micrograd.nn import Module, _check_set_to_none, _no_parameters_hint
 from micrograd.ops import FloatMath
 
 __all__ = [
@@ -48,16 +48,18 @@ _sqrt = FloatMath.sqrt  # √x, nan below 0
 
 def _hyper(name: str, value: Any, *, low: float = 0.0, below: float | None = None) -> float:
     """A hyperparameter as a float in [low, below), or a ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < low or (below is not None and value >= below):
-        bounds = f"in [{low:g}, {below:g})" if below is not None else f">= {low:g}"
-        raise ValueError(f"Invalid {name} value: {value!r} (it must be a finite number {bounds})")
-    return value
+    number = as_float(name, value)
+    if not math.isfinite(number) or number < low or (below is not None and number >= below):
+        if below is not None:
+            bounds = f" in [{low:g}, {below:g})"
+        else:
+            bounds = f" >= {low:g}" if math.isfinite(low) else ""
+        raise ValueError(f"Invalid {name} value: {number!r} (it must be a finite number{bounds})")
+    return number
 
 
 def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]:
+    module = params if isinstance(params, Module) else None
     if isinstance(params, Module):
         params = params.parameters()
     elif isinstance(params, Value):
@@ -69,7 +71,7 @@ def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]
             f"{owner} expects model.parameters() (an iterable of Values), got {type(params).__name__}"
         ) from None
     if not params:
-        raise ValueError(f"{owner} got an empty parameter list")
+        raise ValueError(f"{owner} got an empty parameter list" + (_no_parameters_hint(module) if module else ""))
     seen: set[int] = set()
     for i, p in enumerate(params):
         if not isinstance(p, Value):
@@ -81,7 +83,17 @@ def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]
 
 
 class Optimizer:
-    """What every optimizer shares: its parameters, a learning rate, ``zero_grad()`` and ``step()``."""
+    """What every optimizer shares: its parameters, a learning rate, ``zero_grad()`` and ``step()``.
+
+    ``state_dict()`` is everything a later ``step()`` depends on besides the parameters
+    themselves: the constructor's hyperparameters, and the per-parameter buffers and
+    step count each subclass names in ``_hyperparameters``, ``_buffers`` and ``_counters``.
+    """
+
+    _hyperparameters: tuple[str, ...] = ("lr", "maximize")
+    _buffers: tuple[str, ...] = ()
+    _counters: tuple[str, ...] = ()
+    _nullable_buffers: tuple[str, ...] = ()
 
     def __init__(self, params: Module | Iterable[Value], lr: float, maximize: bool = False) -> None:
         self.params = _parameter_list(params, type(self).__name__)
@@ -97,10 +109,70 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = _hyper("learning rate", value)
 
-    def zero_grad(self) -> None:
-        """Set every parameter's grad to 0, before the next backward pass accumulates into it."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's grad to 0, before the next backward pass accumulates into it.
+
+        ``set_to_none`` is accepted so PyTorch code runs, and the grad is 0.0 either way.
+        PyTorch's None frees a gradient tensor and marks it as not computed yet; a Value's
+        grad is one float, so there is nothing to free, and backward adds into it
+        (``grad += ...``) as does a hand-written update (``p.data -= lr * p.grad``): with
+        None both would fail. 0.0 is what the next backward pass starts from in either case.
+        """
+        _check_set_to_none(set_to_none)
         for p in self.params:
             p.grad = 0.0
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's hyperparameters and running state, as plain JSON-ready data.
+
+        ``{"optimizer": "Adam", "hyperparameters": {"lr": ..., ...}, "state": {"steps": 3,
+        "exp_avg": [one float per parameter], ...}}``; buffers are in parameter order.
+        """
+        return {
+            "optimizer": type(self).__name__,
+            "hyperparameters": {name: _plain(getattr(self, name)) for name in self._hyperparameters},
+            "state": {
+                **{name: getattr(self, name) for name in self._counters},
+                **{name: list(getattr(self, name)) for name in self._buffers},
+            },
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue from ``state`` (as made by ``state_dict``) on this optimizer's parameters.
+
+        Checks everything first (the optimizer type, every hyperparameter through the
+        constructor's own checks, one number per parameter in every buffer), so a bad
+        ``state`` raises ``ValueError`` or ``TypeError`` and leaves the optimizer as it was.
+        """
+        name = type(self).__name__
+        if not isinstance(state, Mapping) or set(state) != {"optimizer", "hyperparameters", "state"}:
+            raise ValueError(
+                f"{name}.load_state_dict expects a dict with 'optimizer', 'hyperparameters' and 'state' "
+                f"(as made by state_dict()), got {_describe(state)}"
+            )
+        if state["optimizer"] != name:
+            raise ValueError(f"this state is for {state['optimizer']!r}, not {name!r}")
+        hyper, running = state["hyperparameters"], state["state"]
+        for what, given, expected in (
+            ("hyperparameters", hyper, self._hyperparameters),
+            ("state", running, (*self._counters, *self._buffers)),
+        ):
+            if not isinstance(given, Mapping) or set(given) != set(expected):
+                keys = ", ".join(expected)
+                raise ValueError(f"{name} state's {what!r} must have the keys {keys}, got {_describe(given)}")
+        checked = type(self)(self.params, **hyper)
+        counters = {}
+        for key in self._counters:
+            value = running[key]
+            counters[key] = index(f"{name} state[{key!r}]", value, 0)
+        buffers = {
+            key: _buffer(running[key], len(self.params), f"{name} state[{key!r}]", key in self._nullable_buffers)
+            for key in self._buffers
+        }
+        for key in self._hyperparameters:
+            setattr(self, key, getattr(checked, key))
+        for key, value in {**counters, **buffers}.items():
+            setattr(self, key, value)
 
     def _grads(self) -> list[float]:
         """Each parameter's gradient as a float (negated when maximizing)."""
@@ -126,6 +198,10 @@ class SGD(Optimizer):
     g ← ∇ + λ·p;  b ← μ·b + (1 - τ)·g (b = g at the first step);  g ← g + μ·b (Nesterov) or b;  p ← p - lr·g.
     With the defaults it is the plain p ← p - lr·∇ of the lecture.
     """
+
+    _hyperparameters: tuple[str, ...] = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+    _buffers: tuple[str, ...] = ("momentum_buffer",)
+    _nullable_buffers: tuple[str, ...] = ("momentum_buffer",)  # None until a parameter's first momentum step
 
     def __init__(
         self,
@@ -167,6 +243,12 @@ class Adam(Optimizer):
     ``weight_decay`` adds λ·p to g (L2); with ``decoupled_weight_decay=True`` (AdamW)
     it shrinks p ← p·(1 - lr·λ) instead. ``amsgrad`` uses the largest v seen so far.
     """
+
+    _hyperparameters: tuple[str, ...] = (
+        "lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay",
+    )  # fmt: skip
+    _buffers: tuple[str, ...] = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _counters: tuple[str, ...] = ("steps",)
 
     def __init__(
         self,
@@ -218,6 +300,8 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (default λ = 0.01): p ← p·(1 - lr·λ) before the Adam step."""
 
+    _hyperparameters: tuple[str, ...] = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
+
     def __init__(
         self,
         params: Module | Iterable[Value],
@@ -238,6 +322,9 @@ class RMSprop(Optimizer):
     s ← α·s + (1 - α)·g²;  d = √(s - ḡ²) + ε if centered (ḡ ← ḡ + (1 - α)(g - ḡ)) else √s + ε;
     p ← p - lr·g/d, or with momentum b ← μ·b + g/d, p ← p - lr·b.
     """
+
+    _hyperparameters: tuple[str, ...] = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    _buffers: tuple[str, ...] = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(
         self,
@@ -279,20 +366,33 @@ class RMSprop(Optimizer):
                 p.data = p.data + -lr * _div(g, avg)
 
 
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, Mapping):
+        return f"a {type(x).__name__} with keys {', '.join(map(repr, x)) or 'none'}"
+    return type(x).__name__
+
+
+def _buffer(values: Any, length: int, where: str, nullable: bool) -> list[float | None]:
+    """A buffer from a state dict: one float per parameter (or None where ``nullable``)."""
+    if not isinstance(values, (list, tuple)) or len(values) != length:
+        got = f"{len(values)} entries" if isinstance(values, (list, tuple)) else type(values).__name__
+        raise ValueError(f"{where} must be a list of {length} numbers (one per parameter), got {got}")
+    out: list[float | None] = []
+    for i, v in enumerate(values):
+        out.append(None if v is None and nullable else as_float(f"{where}[{i}]", v))
+    return out
+
+
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}
 """The optimizers by lower-case name."""
 
 
 def _check_k(k: Any) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
-        raise ValueError(f"a schedule's step number must be an int >= 0, got {k!r}")
-    return k
-
-
-def _check_steps(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-    return steps
+    return index("a schedule's step number", k, 0)
 
 
 class LinearDecay:
@@ -304,7 +404,7 @@ class LinearDecay:
     def __init__(self, start: float, end: float, steps: int) -> None:
         self.start = _hyper("start learning rate", start)
         self.end = _hyper("end learning rate", end)
-        self.steps = _check_steps(steps)
+        self.steps = index("steps", steps)
 
     def __call__(self, k: int) -> float:
         return self.start - (self.start - self.end) * min(_check_k(k), self.steps) / self.steps
@@ -318,7 +418,7 @@ class StepDecay:
 
     def __init__(self, start: float, step_size: int, gamma: float = 0.1) -> None:
         self.start = _hyper("start learning rate", start)
-        self.step_size = _check_steps(step_size)
+        self.step_size = index("step_size", step_size)
         self.gamma = _hyper("gamma", gamma)
 
     def __call__(self, k: int) -> float:
@@ -334,7 +434,7 @@ class CosineDecay:
     def __init__(self, start: float, end: float = 0.0, steps: int = 100) -> None:
         self.start = _hyper("start learning rate", start)
         self.end = _hyper("end learning rate", end)
-        self.steps = _check_steps(steps)
+        self.steps = index("steps", steps)
 
     def __call__(self, k: int) -> float:
         progress = min(_check_k(k), self.steps) / self.steps
