@@ -509,7 +509,7 @@ def record_training(
     recording also holds one neuron's graph (the first of the first layer, trained, on the
     first sample), written out as the lecture's chain of ``*`` and ``+``, to step through.
     """
-    from micrograd.compile import compile as compile_function
+    from micrograd.compiler import compile as compile_function
     from micrograd.demos import run_demo
     from micrograd.nn import Neuron
     from micrograd.train import evaluate
