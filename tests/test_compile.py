@@ -546,7 +546,7 @@ def test_compiled_training_step_checks_targets_like_the_loss():
 
 
 def test_demo_trains_the_same_compiled_and_eager():
-    from micrograd.demos import run_demo
+    from micrograd.apps.demos import run_demo
 
     compiled = run_demo("moons", epochs=3, verbose=False)
     eager = run_demo("moons", epochs=3, verbose=False, compiled=False)

@@ -23,7 +23,6 @@ from micrograd import (
     Value,
     data,
     dot,
-    expression,
     grad,
     gradcheck,
     losses,
@@ -31,9 +30,9 @@ from micrograd import (
     serialize,
     topological_order,
     train,
-    viz,
 )
-from micrograd.expression import ExpressionError
+from micrograd.apps import expression, viz
+from micrograd.apps.expression import ExpressionError
 
 NAN, INF = math.nan, math.inf
 
@@ -413,7 +412,7 @@ def test_a_model_that_diverged_is_not_saved(tmp_path):
 
 def test_the_demo_command_reports_divergence_in_one_line(capsys, tmp_path):
     pytest.importorskip("matplotlib")
-    from micrograd import cli
+    from micrograd.apps import cli
 
     with warnings.catch_warnings():
         warnings.simplefilter("default")

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from micrograd import MLP, Neuron, Value, grad
-from micrograd.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot, save_graph
+from micrograd.apps.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot, save_graph
 
 pytest.importorskip("graphviz", reason='drawing needs the graphviz package: pip install "micrograd[viz]"')
 needs_dot = pytest.mark.skipif(

@@ -15,7 +15,7 @@ from micrograd.engine import Value, dot, grad, is_grad_enabled, no_grad, topolog
 from micrograd.gradcheck import GradcheckError, gradcheck
 from micrograd.nn import MLP, Layer, Module, Neuron, Parameter
 
-__version__ = "1.0.0"
+__version__ = "2.0.0"
 
 
 def __getattr__(name: str) -> Any:
