@@ -211,7 +211,7 @@ CATALOGUE = [
     ("more targets than outputs", lambda: losses.mse_loss([Value(1.0)], [1.0, 2.0]), ValueError,
      r"mse_loss: got 1 outputs but 2 targets"),
     ("text target", lambda: losses.mse_loss([Value(1.0)], ["a"]),
-     TypeError, r"target 0\[0\] must be a number, got str"),
+     TypeError, r"target 0\[0\] must be a number, got str: 'a'"),
     ("nan target", lambda: losses.mse_loss([Value(1.0)], [NAN]), ValueError, r"target 0\[0\] is nan"),
     ("hinge with a 0 label", lambda: losses.hinge_loss([Value(1.0)], [0]), ValueError,
      r"hinge_loss needs labels -1 or \+1, got 0 at index 0 \(for 0/1 labels pass 2\*y - 1\)"),

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from micrograd.checks import as_float, bool_error
+from micrograd.checks import as_float, finite_float, real
 from micrograd.engine import Value
 from micrograd.nn import Module
 
@@ -86,29 +86,12 @@ def _items(x: Any) -> list[Any]:
 
 def _value(x: Any, where: str) -> Value:
     """A model output as a Value (a plain number becomes a constant)."""
-    if isinstance(x, Value):
-        return x
-    if getattr(x, "ndim", None) == 0 and hasattr(x, "item"):
-        x = x.item()
-    if isinstance(x, bool):
-        raise bool_error(where, x)
-    if not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a Value or a number, got {type(x).__name__}")
-    return Value(x)
+    return x if isinstance(x, Value) else Value(real(where, x, "a Value or a number"))
 
 
 def _target(t: Any, where: str) -> float:
     """A target as a finite float, or a TypeError/ValueError naming it."""
-    if getattr(t, "ndim", None) == 0 and hasattr(t, "item"):
-        t = t.item()
-    if isinstance(t, bool):
-        raise bool_error(where, t)
-    if not isinstance(t, numbers.Real):
-        raise TypeError(f"{where} must be a number, got {type(t).__name__}")
-    value = as_float(where, t)
-    if not math.isfinite(value):
-        raise ValueError(f"{where} is {value}: targets must be finite")
-    return value
+    return finite_float(where, t, "targets must be finite")
 
 
 def mse_loss(predictions: Any, targets: Any, reduction: str = "mean") -> Value | list[Value]:
