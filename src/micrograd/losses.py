@@ -94,6 +94,16 @@ def _target(t: Any, where: str) -> float:
     return finite_float(where, t, "targets must be finite")
 
 
+def _label(y: Any, i: int, loss: str, allowed: Callable[[float], bool], wanted: str, hint: str) -> Value | float:
+    """A two-class label: a Value as it is, a number only if ``allowed`` (else an error naming what is wanted)."""
+    if isinstance(y, Value):
+        return y
+    label = _target(y, f"{loss} label {i}")
+    if not allowed(label):
+        raise ValueError(f"{loss} needs labels {wanted}, got {label:g} at index {i} ({hint})")
+    return label
+
+
 def mse_loss(predictions: Any, targets: Any, reduction: str = "mean") -> Value | list[Value]:
     """Mean squared error: (1/n)·Σ (pᵢ - tᵢ)².
 
@@ -124,12 +134,7 @@ def hinge_loss(scores: Any, labels: Any, reduction: str = "mean") -> Value | lis
     scores, labels = _pairs(scores, labels, "hinge_loss")
     terms = []
     for i, (s, y) in enumerate(zip(scores, labels, strict=True)):
-        if not isinstance(y, Value):
-            y = _target(y, f"hinge_loss label {i}")
-        if not isinstance(y, Value) and y not in (-1.0, 1.0):
-            raise ValueError(
-                f"hinge_loss needs labels -1 or +1, got {y:g} at index {i} (for 0/1 labels pass 2*y - 1)"
-            )
+        y = _label(y, i, "hinge_loss", lambda t: t in (-1.0, 1.0), "-1 or +1", "for 0/1 labels pass 2*y - 1")
         terms.append((1 - y * _value(s, f"score {i}")).relu())
     return _reduce(terms, reduction)
 
@@ -146,13 +151,8 @@ def binary_cross_entropy_with_logits(logits: Any, labels: Any, reduction: str = 
     logits, labels = _pairs(logits, labels, "binary_cross_entropy_with_logits")
     terms = []
     for i, (z, y) in enumerate(zip(logits, labels, strict=True)):
-        if not isinstance(y, Value):
-            y = _target(y, f"binary_cross_entropy_with_logits label {i}")
-        if not isinstance(y, Value) and not 0.0 <= y <= 1.0:
-            raise ValueError(
-                f"binary_cross_entropy_with_logits needs labels in [0, 1], got {y:g} at index {i}"
-                " (for -1/+1 labels pass (y + 1) / 2)"
-            )
+        y = _label(y, i, "binary_cross_entropy_with_logits", lambda t: 0.0 <= t <= 1.0, "in [0, 1]",
+                   "for -1/+1 labels pass (y + 1) / 2")
         z = _value(z, f"logit {i}")
         # The e^-|z| term has its own |z| node and comes first, so that backward() adds
         # its tiny share of ∂/∂z last, after the ±1/2 of max(z, 0) and -y have cancelled
