@@ -8,39 +8,19 @@ writes it again and fails on any difference.
 
 from math import inf, nan  # noqa: F401
 
-from micrograd.ops import (
-    ABS,
-    ADD,
-    COS,
-    DIV,
-    DOT,
-    EXP,
-    EXPM1,
-    LOG,
-    LOG1P,
-    MUL,
-    NEG,
-    POW,
-    RELU,
-    SIGMOID,
-    SIN,
-    SQRT,
-    SUB,
-    TANH,
-    FloatMath,
-)
+import micrograd.ops as ops
 
-div = FloatMath.div
-pow = FloatMath.pow
-exp = FloatMath.exp
-log = FloatMath.log
-log1p = FloatMath.log1p
-expm1 = FloatMath.expm1
-sqrt = FloatMath.sqrt
-tanh = FloatMath.tanh
-sin = FloatMath.sin
-cos = FloatMath.cos
-sign = FloatMath.sign
+div = ops.FloatMath.div
+pow = ops.FloatMath.pow
+exp = ops.FloatMath.exp
+log = ops.FloatMath.log
+log1p = ops.FloatMath.log1p
+expm1 = ops.FloatMath.expm1
+sqrt = ops.FloatMath.sqrt
+tanh = ops.FloatMath.tanh
+sin = ops.FloatMath.sin
+cos = ops.FloatMath.cos
+sign = ops.FloatMath.sign
 
 
 def forward_add(parents):  # a + b
@@ -261,45 +241,45 @@ def backward_dot(node):  # ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1
 
 
 FORWARD = {
-    ADD: forward_add,
-    SUB: forward_sub,
-    MUL: forward_mul,
-    DIV: forward_div,
-    NEG: forward_neg,
-    POW: forward_pow,
-    EXP: forward_exp,
-    LOG: forward_log,
-    SQRT: forward_sqrt,
-    TANH: forward_tanh,
-    SIGMOID: forward_sigmoid,
-    RELU: forward_relu,
-    ABS: forward_abs,
-    SIN: forward_sin,
-    COS: forward_cos,
-    LOG1P: forward_log1p,
-    EXPM1: forward_expm1,
-    DOT: forward_dot,
+    ops.ADD: forward_add,
+    ops.SUB: forward_sub,
+    ops.MUL: forward_mul,
+    ops.DIV: forward_div,
+    ops.NEG: forward_neg,
+    ops.POW: forward_pow,
+    ops.EXP: forward_exp,
+    ops.LOG: forward_log,
+    ops.SQRT: forward_sqrt,
+    ops.TANH: forward_tanh,
+    ops.SIGMOID: forward_sigmoid,
+    ops.RELU: forward_relu,
+    ops.ABS: forward_abs,
+    ops.SIN: forward_sin,
+    ops.COS: forward_cos,
+    ops.LOG1P: forward_log1p,
+    ops.EXPM1: forward_expm1,
+    ops.DOT: forward_dot,
 }
 """Each built-in op's ``forward(parents)``: the output's float from the parents' ``.data``."""
 
 BACKWARD = {
-    ADD: backward_add,
-    SUB: backward_sub,
-    MUL: backward_mul,
-    DIV: backward_div,
-    NEG: backward_neg,
-    POW: backward_pow,
-    EXP: backward_exp,
-    LOG: backward_log,
-    SQRT: backward_sqrt,
-    TANH: backward_tanh,
-    SIGMOID: backward_sigmoid,
-    RELU: backward_relu,
-    ABS: backward_abs,
-    SIN: backward_sin,
-    COS: backward_cos,
-    LOG1P: backward_log1p,
-    EXPM1: backward_expm1,
-    DOT: backward_dot,
+    ops.ADD: backward_add,
+    ops.SUB: backward_sub,
+    ops.MUL: backward_mul,
+    ops.DIV: backward_div,
+    ops.NEG: backward_neg,
+    ops.POW: backward_pow,
+    ops.EXP: backward_exp,
+    ops.LOG: backward_log,
+    ops.SQRT: backward_sqrt,
+    ops.TANH: backward_tanh,
+    ops.SIGMOID: backward_sigmoid,
+    ops.RELU: backward_relu,
+    ops.ABS: backward_abs,
+    ops.SIN: backward_sin,
+    ops.COS: backward_cos,
+    ops.LOG1P: backward_log1p,
+    ops.EXPM1: backward_expm1,
+    ops.DOT: backward_dot,
 }
 """Each built-in op's ``backward(node)``: adds ``node.grad · ∂node/∂parent`` to its parents' ``.grad``."""

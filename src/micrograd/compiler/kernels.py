@@ -119,8 +119,9 @@ def kernel_source(op: Op, arity: int | None = None) -> str:
 def kernels_module() -> str:
     """The text of ``micrograd/_kernels.py``."""
     ops = list(OPS.values())
-    imports = "\n".join(f"    {name}," for name in [*sorted(map(_constant, ops)), "FloatMath"])
-    functions = "\n".join(f"{name} = FloatMath.{name}" for name in python_namespace() if name not in ("inf", "nan"))
+    functions = "\n".join(
+        f"{name} = ops.FloatMath.{name}" for name in python_namespace() if name not in ("inf", "nan")
+    )
     header = f'''"""What ``backward()`` runs for the built-in operations: their rules, written out as Python.
 
 Each function is the rule of one operation in :mod:`micrograd.ops`, run once on symbols
@@ -131,15 +132,13 @@ writes it again and fails on any difference.
 
 from math import inf, nan  # noqa: F401
 
-from micrograd.ops import (
-{imports}
-)
+import micrograd.ops as ops
 
 {functions}
 '''
     body = "\n\n\n".join(kernel_source(op).rstrip("\n") for op in ops)
-    table_forward = "\n".join(f"    {_constant(op)}: forward_{_function_name(op)}," for op in ops)
-    table_backward = "\n".join(f"    {_constant(op)}: backward_{_function_name(op)}," for op in ops)
+    table_forward = "\n".join(f"    ops.{_constant(op)}: forward_{_function_name(op)}," for op in ops)
+    table_backward = "\n".join(f"    ops.{_constant(op)}: backward_{_function_name(op)}," for op in ops)
     footer = (
         f"FORWARD = {{\n{table_forward}\n}}\n"
         '"""Each built-in op\'s ``forward(parents)``: the output\'s float from the parents\' ``.data``."""\n\n'
