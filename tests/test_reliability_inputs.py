@@ -340,6 +340,9 @@ CATALOGUE = [
     ("draw a number", lambda: viz.draw_dot(5), TypeError, r"draw_dot expects a Value or a non-empty list of Values"),
     ("unknown rankdir", lambda: viz.draw_dot(Value(1.0), rankdir="XX"), ValueError, r"rankdir must be one of 'LR'"),
     ("zero max_nodes", lambda: viz.draw_dot(Value(1.0), max_nodes=0), ValueError, r"max_nodes must be a positive int"),
+    ("max_nodes True", lambda: viz.draw_dot(Value(1.0), max_nodes=True), TypeError, r"max_nodes is True \(a bool\)"),
+    ("a float max_nodes", lambda: viz.draw_dot(Value(1.0), max_nodes=2.0), TypeError,
+     r"max_nodes must be a positive int, got float: 2.0"),
     ("save a number", lambda: viz.save_graph(5, "unused.svg"), TypeError, r"save_graph expects a Value"),
 ]
 

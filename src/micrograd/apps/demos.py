@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from micrograd.checks import index
 from micrograd.data import circles, moons, sine, spirals, toy
 from micrograd.losses import mse_loss
 from micrograd.nn import MLP
@@ -172,12 +173,6 @@ class DemoResult:
         return f"{demo.name}: {metrics} after {done} in {history.seconds:.1f} s"
 
 
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
-
-
 def run_demo(
     name: str = DEFAULT_DEMO,
     *,
@@ -201,7 +196,7 @@ def run_demo(
     if name not in DEMOS:
         raise ValueError(f"unknown demo {name!r}: choose one of {', '.join(DEMOS)}")
     demo = DEMOS[name]
-    epochs = demo.epochs if epochs is None else _check_positive_int("epochs", epochs)
+    epochs = demo.epochs if epochs is None else index("epochs", epochs)
     if lr is None:
         lr = demo.lr
     elif isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (math.isfinite(lr) and lr > 0):

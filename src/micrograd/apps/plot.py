@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from micrograd.checks import index
 from micrograd.data import as_inputs, as_targets
 from micrograd.engine import Value, no_grad
 from micrograd.nn import MLP
@@ -120,8 +121,7 @@ def plot_decision_boundary(
     """
     rows = as_inputs(X, 2)
     targets = as_targets(y, len(rows))
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
+    resolution = index("resolution", resolution, minimum=2)
     _matplotlib()
     import numpy as np  # a dependency of Matplotlib
 
@@ -160,8 +160,8 @@ def plot_decision_boundary(
             ax.contourf(gx, gy, margin, levels=[0.0, margin.max() + 1.0], colors=[color], alpha=0.22)
         if margin.min() < 0 < margin.max():
             ax.contour(gx, gy, margin, levels=[0.0], colors="black", linewidths=1.2)
-    for index, (name, color) in enumerate(zip(names, colors, strict=True)):
-        members = [i for i, t in enumerate(true_index) if t == index]
+    for class_index, (name, color) in enumerate(zip(names, colors, strict=True)):
+        members = [i for i, t in enumerate(true_index) if t == class_index]
         ax.scatter(xs[members], ys[members], s=28, color=color, edgecolors="black", linewidths=0.6, label=name)
     ax.plot([], [], color="black", linewidth=1.2, label="decision boundary")
     wrong = [i for i, (p, t) in enumerate(zip(predicted, true_index, strict=True)) if p != t]
@@ -289,8 +289,7 @@ def plot_fit(
     """
     rows = as_inputs(xs, 1)
     targets = as_targets(ys, len(rows))
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-        raise ValueError(f"samples must be an int >= 2, got {samples!r}")
+    samples = index("samples", samples, minimum=2)
     points = [r[0] for r in rows]
     low, high = min(points), max(points)
     dense = [low + (high - low) * i / (samples - 1) for i in range(samples)]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from micrograd.apps.formatting import dot_not_found, neuron_inputs, number, op_label
+from micrograd.checks import index
 from micrograd.engine import Value, topological_order
 from micrograd.ops import DOT
 
@@ -197,8 +198,7 @@ def draw_dot(
         raise TypeError(f"draw_dot expects a Value or a non-empty list of Values, got {type(root).__name__}")
     if rankdir not in _RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(map(repr, _RANKDIRS))}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    max_nodes = index("max_nodes", max_nodes)
     nodes = topological_order(roots)
     if len(nodes) > max_nodes:
         raise GraphTooLargeError(

@@ -14,6 +14,7 @@ from typing import Any
 
 from micrograd.apps.explore.layout import layout as graph_layout
 from micrograd.apps.formatting import SUBSCRIPTS, neuron_inputs, number, op_label
+from micrograd.checks import index
 from micrograd.engine import Value, topological_order
 from micrograd.ops import DOT, FloatMath, Op, PowConst
 
@@ -175,8 +176,7 @@ def record_graph(root: Value, *, title: str = "", max_values: int = MAX_VALUES, 
     """
     if not isinstance(root, Value):
         raise TypeError(f"record_graph expects a Value, got {type(root).__name__}")
-    if isinstance(max_values, bool) or not isinstance(max_values, int) or max_values < 1:
-        raise ValueError(f"max_values must be a positive int, got {max_values!r}")
+    max_values = index("max_values", max_values)
     note = ""
     order = topological_order(root)
     if len(order) > max_values:

@@ -8,6 +8,7 @@ from typing import Any
 
 from micrograd.apps.explore.record import MAX_VALUES, json_number, record_graph
 from micrograd.apps.formatting import SUBSCRIPTS
+from micrograd.checks import index
 from micrograd.engine import Value, topological_order
 
 __all__ = ["record_training", "training_demo"]
@@ -80,12 +81,8 @@ def record_training(
     from micrograd.train import evaluate
 
     demo = training_demo(name)
-    for option, value, low in (("snapshots", snapshots, 2), ("grid", grid, 4)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{option} must be an int >= {low}, got {value!r}")
-    epochs = demo.epochs if epochs is None else epochs
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    snapshots, grid = index("snapshots", snapshots, minimum=2), index("grid", grid, minimum=4)
+    epochs = demo.epochs if epochs is None else index("epochs", epochs)
     lr = demo.lr if lr is None else lr
 
     X, y = demo.data()
