@@ -252,30 +252,6 @@ def test_star_import_keeps_the_builtin_compile():
     assert "compile" in dir(__import__("micrograd"))
 
 
-@pytest.mark.parametrize(
-    ("old", "name", "new"),
-    [
-        ("micrograd.codegen", "Expr", "micrograd.compiler.codegen"),
-        ("micrograd.program", "numpy_source", "micrograd.compiler.numpy_program"),
-        ("micrograd.program", "Graph", "micrograd.compiler.graph"),
-        ("micrograd.kernels", "kernel_source", "micrograd.compiler.kernels"),
-        ("micrograd.compile", "TracingError", "micrograd.compiler.trace"),
-    ],
-)
-def test_old_module_paths_warn_and_name_the_new_one(old, name, new):
-    code = (
-        "import importlib, warnings\n"
-        "with warnings.catch_warnings(record=True) as caught:\n"
-        "    warnings.simplefilter('always')\n"
-        f"    old = importlib.import_module({old!r})\n"
-        f"new = importlib.import_module({new!r})\n"
-        f"assert getattr(old, {name!r}) is getattr(new, {name!r})\n"
-        "print([str(w.message) for w in caught if w.category is DeprecationWarning])\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert new in result.stdout and f"{old} has moved" in result.stdout
-
-
 def test_the_readme_kernel_source_still_works_and_micrograd_compile_stays_callable():
     code = (
         "import warnings; warnings.simplefilter('ignore')\n"
