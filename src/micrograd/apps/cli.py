@@ -267,7 +267,12 @@ def _run_graph(args: argparse.Namespace) -> int:
             f"the graph has {e.nodes:,} values, more than --max-nodes {e.limit} can show readably: "
             f"draw a shorter expression, or pass --max-nodes {e.nodes}"
         ) from None
-    _write(args.output, lambda: (output.parent.mkdir(parents=True, exist_ok=True), save_graph(drawing, output)))
+
+    def save() -> None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        save_graph(drawing, output)
+
+    _write(args.output, save)
     nodes = topological_order([root])
     leaves = {node.label: node for node in nodes if not node._prev and node.label}
     print(f"{' '.join(args.expression.split())} = {root.data:.10g}")

@@ -16,7 +16,7 @@ __all__ = ["record_training", "training_demo"]
 
 def _classes(output: float | Sequence[float]) -> tuple[int, float]:
     """Predicted class and confidence (0 at the boundary, 1 far from it) of one output, as accuracy() decides."""
-    if isinstance(output, (list, tuple)):
+    if isinstance(output, Sequence):
         scores = sorted(output, reverse=True)
         best = max(range(len(output)), key=lambda k: output[k])
         return best, min(1.0, scores[0] - scores[1]) if len(scores) > 1 else 1.0
