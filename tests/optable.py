@@ -51,6 +51,15 @@ def more_ops(a, b):
     return g + 10.0 / f
 
 
+def fused_neuron(w1, w2, x1, x2, b):
+    """A two-input neuron's sum as one ``dot`` node; b + w1·x1 + w2·x2 on tensors (the same order)."""
+    if isinstance(w1, float) or type(w1).__module__.startswith("torch"):
+        return b + w1 * x1 + w2 * x2
+    from micrograd import dot
+
+    return dot([w1, w2], [x1, x2], b)
+
+
 def lecture_neuron(x1, x2, w1, w2, b):
     """The lecture's neuron: o = tanh(x1·w1 + x2·w2 + b)."""
     return (x1 * w1 + x2 * w2 + b).tanh()
@@ -91,6 +100,10 @@ OP_TABLE: tuple[OpCase, ...] = (
     OpCase("abs", lambda a: abs(a), lambda a: a.abs(), ANY, "abs"),
     OpCase("sin", lambda a: a.sin(), lambda a: a.sin(), ANY, "sin"),
     OpCase("cos", lambda a: a.cos(), lambda a: a.cos(), ANY, "cos"),
+    OpCase("log1p", lambda a: a.log1p(), lambda a: a.log1p(), ((-0.5,), (1e-10,), (0.3,), (3.5,)), "log1p"),
+    OpCase("expm1", lambda a: a.expm1(), lambda a: a.expm1(), ((-2.5,), (-1e-10,), (0.3,), (1.7,)), "expm1"),
+    # a fused neuron: one node with many inputs
+    OpCase("dot", fused_neuron, fused_neuron, ((0.5, -1.5, 2.0, 0.25, 0.1), (-2.5, 0.7, -0.3, 1.9, -1.0)), "dot"),
     # whole expressions
     OpCase("sanity_check", sanity_check, sanity_check, ((-4.0,), (1.5,)), "+"),
     OpCase("more_ops", more_ops, more_ops, ((-4.0, 2.0), (0.5, -1.5)), "+"),
@@ -103,14 +116,19 @@ def case_key(case: OpCase, point: tuple[float, ...]) -> str:
 
 
 def evaluate_ours(case: OpCase, point: tuple[float, ...]) -> dict[str, Any]:
-    """Value, gradient and Hessian of the case at ``point``, computed by micrograd."""
+    """Value, gradient and Hessian of the case at ``point``, computed by micrograd.
+
+    The gradient twice: by ``grad(create_graph=True)`` (the rules on Values, as the
+    Hessian needs) and by plain ``backward()`` (the float kernels training runs).
+    """
     from micrograd import Value, grad
 
     xs = [Value(p) for p in point]
     out = case.ours(*xs)
     grads = grad(out, xs, create_graph=True)
     hessian = [[float(h) for h in grad(g, xs)] for g in grads]
-    return {"value": out.data, "grads": [g.data for g in grads], "hessian": hessian}
+    out.backward()
+    return {"value": out.data, "grads": [g.data for g in grads], "backward": [x.grad for x in xs], "hessian": hessian}
 
 
 def evaluate_torch(case: OpCase, point: tuple[float, ...], torch: Any) -> dict[str, Any]:

@@ -54,19 +54,19 @@ def test_nan_flowing_from_an_earlier_nan_is_not_a_new_anomaly():
 
 def test_off_by_default_and_free_when_off():
     assert not is_anomaly_enabled()
-    unchecked = (engine._node, engine._propagate, Value._local_grads)
+    unchecked = (engine._node, engine._float_backward, Value._local_grads)
     y = Value(0.0).log()
     assert y.data == -math.inf  # no error: IEEE semantics, as PyTorch
     with detect_anomaly():
         assert is_anomaly_enabled()
         assert engine._node is not unchecked[0]
-    assert (engine._node, engine._propagate, Value._local_grads) == unchecked
+    assert (engine._node, engine._float_backward, Value._local_grads) == unchecked
     set_detect_anomaly(True)
     try:
         assert is_anomaly_enabled()
     finally:
         set_detect_anomaly(False)
-    assert (engine._node, engine._propagate, Value._local_grads) == unchecked
+    assert (engine._node, engine._float_backward, Value._local_grads) == unchecked
 
 
 def test_training_step_is_identical_with_detection_on():

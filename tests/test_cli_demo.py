@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+from console import MICROGRAD
 
 from micrograd import MLP
 
-SCRIPT = Path(sys.executable).parent / "micrograd"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 needs_matplotlib = pytest.mark.skipif(
     importlib.util.find_spec("matplotlib") is None,
@@ -27,8 +27,7 @@ needs_matplotlib = pytest.mark.skipif(
 
 
 def _run(*args, timeout=300, cwd=None):
-    assert SCRIPT.exists(), f"{SCRIPT} is missing: install the package (pip install -e .) to get the console script"
-    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    return subprocess.run([*MICROGRAD, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
 def _check_png(path: Path):
@@ -159,7 +158,7 @@ def test_no_command_shows_the_help():
 def test_ctrl_c_stops_training_and_still_writes_the_results(tmp_path):
     """The first Ctrl-C ends training after the current step; the model learned so far is drawn and saved."""
     process = subprocess.Popen(
-        [str(SCRIPT), "demo", "moons", "--epochs", "100000", "--out", str(tmp_path)],
+        [*MICROGRAD, "demo", "moons", "--epochs", "100000", "--out", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     progress = []
@@ -226,7 +225,7 @@ def test_without_matplotlib_each_demo_trains_and_says_which_pictures_it_skipped(
     (hidden / "__init__.py").write_text('raise ImportError("No module named \'matplotlib\'")\n')
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hidden.parent), os.environ.get("PYTHONPATH", "")])}
     out = tmp_path / "out"
-    result = subprocess.run([str(SCRIPT), "demo", name, "--epochs", epochs, "--out", str(out)], capture_output=True,
+    result = subprocess.run([*MICROGRAD, "demo", name, "--epochs", epochs, "--out", str(out)], capture_output=True,
                             text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from console import MICROGRAD
 
 pytest.importorskip("graphviz", reason='drawing needs the graphviz package: pip install "micrograd[viz]"')
 
-SCRIPT = Path(sys.executable).parent / "micrograd"
 LECTURE = ["--set", "x=2", "w=-3", "b=6.8813735870195432"]
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot program is not installed: apt-get install graphviz"
@@ -20,9 +19,7 @@ needs_dot = pytest.mark.skipif(
 
 
 def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    if not SCRIPT.exists():
-        pytest.fail(f"the console script {SCRIPT} is missing: pip install -e . creates it")
-    command = [str(SCRIPT), "graph", *args]
+    command = [*MICROGRAD, "graph", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
 
 

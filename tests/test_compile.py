@@ -16,8 +16,8 @@ from strategies import agree, programs, run_micrograd
 
 import micrograd
 from micrograd import MLP, Value, dot, no_grad
-from micrograd.codegen import NUMPY, PYTHON, python_namespace
-from micrograd.compile import Compiled, TracingError, TracingWarning
+from micrograd.compiler import Compiled, TracingError, TracingWarning
+from micrograd.compiler.codegen import NUMPY, PYTHON, Expr, numpy_namespace, python_namespace
 from micrograd.data import moons
 from micrograd.losses import mse_loss
 from micrograd.ops import FloatMath
@@ -177,7 +177,7 @@ def test_pow_scalar_forms_are_floatmath_s_bit_for_bit():
     """The dialects write x ** c in the forms FloatMath.pow_scalar computes (x·x, √x, 1/√x …)."""
     xs = [0.0, -0.0, 1.5, -1.5, 3.0, -2.0, math.inf, -math.inf, math.nan, 1e-300, 1e300]
     for c in (2, 0.5, -0.5, -1, 3, -2, 1.5, 0, 1, -3, 2.5):
-        code = PYTHON.pow_scalar(micrograd.codegen.Expr.name("x"), c)
+        code = PYTHON.pow_scalar(Expr.name("x"), c)
         for x in xs:
             ours = eval(code.text, python_namespace(), {"x": x})  # noqa: S307 - our own generated text
             expected = FloatMath.pow_scalar(x, c)
@@ -185,7 +185,7 @@ def test_pow_scalar_forms_are_floatmath_s_bit_for_bit():
 
 
 def test_numpy_dialect_keeps_ieee_results_and_never_raises():
-    np = pytest.importorskip("numpy")
+    pytest.importorskip("numpy")
     w = Value(2.0)
 
     def f(x):
@@ -198,8 +198,9 @@ def test_numpy_dialect_keeps_ieee_results_and_never_raises():
             outs = step([0.0, -0.0, 1.0, -4.0], reduction="none")
         expected = [f(Value(v)).data for v in (0.0, -0.0, 1.0, -4.0)]
         assert [repr(v) for v in outs] == [repr(v) for v in expected]
+        if backend == "numpy":  # the outputs above came from NumPy array code, not a fallback
+            assert "np.log(" in step.source and "np.errstate(all=\"ignore\")" in step.source
     assert NUMPY.div(1.0, 0.0) == math.inf and math.isnan(NUMPY.div(0.0, 0.0))
-    assert np is not None
 
 
 # --- what the generated code is --------------------------------------------------------
@@ -237,12 +238,35 @@ def test_python_source_has_one_line_per_operation_and_no_numpy():
     assert "g_v4 = seed * (1.0 - v5 * v5)" in source  # Tanh's own rule: g·(1 - tanh²)
 
 
+def free_names(source: str) -> set[str]:
+    """Names the source reads that it never binds itself (no assignment, argument or def)."""
+    import ast
+
+    tree = ast.parse(source)
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in (*n.args, *n.kwonlyargs)}
+    bound |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound
+
+
 def test_generated_code_is_self_contained_python():
+    """The source runs with only its backend's names (FloatMath's functions, or np) and gives the step's numbers."""
+    import builtins
+
     model, loss_fn, X, y = moons_problem()
     for backend in BACKENDS:
         step = micrograd.compile(loss_fn, backend=backend)
-        step(X[:3], y[:3])
-        compile(step.source, "<generated>", "exec")  # builtin compile: it is valid Python
+        loss = step(X[:3], y[:3], reduction="sum")
+        namespace = numpy_namespace(__import__("numpy")) if backend == "numpy" else python_namespace()
+        code = compile(step.source, "<generated>", "exec")  # builtin compile: it is valid Python
+        free = {n for n in free_names(step.source) if n not in namespace and not hasattr(builtins, n)}
+        assert free == set(), (backend, free)
+        defined: dict = dict(namespace)
+        exec(code, defined)  # noqa: S102 - our own generated text
+        if backend == "python":
+            theta = [p.data for p in step.parameters]
+            total, _ = defined["forward_backward"](theta, X[:3], y[:3], 1.0)
+            assert total == loss
 
 
 # --- parameters: read fresh, accumulate like eager ---------------------------------------
@@ -325,7 +349,12 @@ def test_weights_shared_between_neurons_use_one_theta_entry():
     def f(x):  # a "layer" of two neurons with the same weights, and one with them swapped
         return dot(w, x, b).tanh() * dot(w, x, b) + dot([w[1], w[0]], x, b).relu()
 
-    compare(f, [[[1.0, 2.0], [-0.5, 0.25], [3.0, -1.0]]], "numpy")
+    step = compare(f, [[[1.0, 2.0], [-0.5, 0.25], [3.0, -1.0]]], "numpy")
+    assert step.parameters == [*w, b]  # three parameters, each once
+    assert "theta: the values of 3 parameters" in step.source
+    # the 3×2 weights gather theta[0] and theta[1] (swapped for the third neuron), the biases theta[2]
+    assert "0, 1, 0, 1, 1, 0," in step.source and "2, 2, 2," in step.source
+    assert "np.add.at(gtheta, index, g_W1.ravel())" in step.source  # repeated entries add up
 
 
 # --- honest about tracing ----------------------------------------------------------------
@@ -517,7 +546,7 @@ def test_compiled_training_step_checks_targets_like_the_loss():
 
 
 def test_demo_trains_the_same_compiled_and_eager():
-    from micrograd.demos import run_demo
+    from micrograd.apps.demos import run_demo
 
     compiled = run_demo("moons", epochs=3, verbose=False)
     eager = run_demo("moons", epochs=3, verbose=False, compiled=False)
@@ -581,8 +610,8 @@ def test_grouped_nodes_give_eager_numbers(name, backend):
 
 def test_grouping_can_be_turned_off_and_gives_the_same_numbers():
     np = pytest.importorskip("numpy")
-    from micrograd.compile import _load
-    from micrograd.program import numpy_source
+    from micrograd.compiler.numpy_program import numpy_source
+    from micrograd.compiler.trace import _load
 
     model, loss_fn, X, y = moons_problem()
     step = micrograd.compile(loss_fn, backend="numpy")

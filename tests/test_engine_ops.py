@@ -32,6 +32,8 @@ def assert_matches(ours: dict, theirs: dict, rel: float = 1e-12) -> None:
     assert same_number(ours["value"], theirs["value"], rel), ("value", ours["value"], theirs["value"])
     for i, (a, b) in enumerate(zip(ours["grads"], theirs["grads"], strict=True)):
         assert same_number(a, b, rel), (f"d/dx{i}", a, b)
+    for i, (a, b) in enumerate(zip(ours["backward"], theirs["grads"], strict=True)):
+        assert same_number(a, b, rel), (f"d/dx{i} by backward()", a, b)
     for i, (row_a, row_b) in enumerate(zip(ours["hessian"], theirs["hessian"], strict=True)):
         for j, (a, b) in enumerate(zip(row_a, row_b, strict=True)):
             assert same_number(a, b, rel), (f"d2/dx{i}dx{j}", a, b)

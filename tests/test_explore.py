@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from micrograd.apps.explore import MAX_VALUES, record_graph, record_training, render_page, write_page
 from micrograd.engine import Value, dot, topological_order
-from micrograd.explore import MAX_VALUES, record_graph, record_training, render_page, write_page
 from micrograd.ops import OPS
 
 needs_dot = pytest.mark.skipif(
@@ -113,7 +113,7 @@ def test_every_operation_has_a_rule_to_show():
     w = [Value(0.5, label="w1"), Value(-1.5, label="w2")]
     parts = [
         a + b, a - b, a * b, a / b, -a, a**b, a**3, a.exp(), a.log(), a.sqrt(), a.tanh(), a.sigmoid(),
-        c.relu(), c.abs(), a.sin(), a.cos(), dot(w, [a, b], c),
+        c.relu(), c.abs(), a.sin(), a.cos(), a.log1p(), a.expm1(), dot(w, [a, b], c),
     ]
     total = parts[0]
     for part in parts[1:]:
@@ -189,7 +189,7 @@ def test_page_is_self_contained_and_carries_the_recording():
 
 @needs_dot
 def test_training_run_is_the_demos_run():
-    from micrograd.demos import run_demo
+    from micrograd.apps.demos import run_demo
 
     recording = record_training("moons", epochs=2, snapshots=3, grid=6)
     run = run_demo("moons", epochs=2, out=None, verbose=False)
@@ -216,7 +216,7 @@ def test_training_run_is_the_demos_run():
 
 @needs_dot
 def test_cli_writes_the_page(tmp_path, capsys):
-    from micrograd.cli import main
+    from micrograd.apps.cli import main
 
     out = tmp_path / "page" / "explore.html"
     assert main(["explore", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "-o", str(out)]) == 0
@@ -239,7 +239,7 @@ def test_cli_writes_the_page(tmp_path, capsys):
     ],
 )
 def test_cli_errors_are_one_line(argv, message, capsys):
-    from micrograd.cli import main
+    from micrograd.apps.cli import main
 
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -286,7 +286,8 @@ def test_the_boundary_grids_run_as_generated_code(monkeypatch):
     calls = []
     original = MLP.__call__
     monkeypatch.setattr(MLP, "__call__", lambda self, x: calls.append(1) or original(self, x))
-    monkeypatch.setattr("micrograd.explore.record_graph", lambda root, **options: {"note": ""})  # no dot needed
+    no_dot_needed = lambda root, **options: {"note": ""}  # noqa: E731
+    monkeypatch.setattr("micrograd.apps.explore.training.record_graph", no_dot_needed)
     recording = record_training("moons", epochs=2, snapshots=3, grid=12)
     samples = len(recording["training"]["points"])
     assert len(recording["training"]["snapshots"]) == 3
@@ -295,7 +296,7 @@ def test_the_boundary_grids_run_as_generated_code(monkeypatch):
 
 @needs_dot
 def test_cli_training_view_shows_progress(tmp_path, capsys):
-    from micrograd.cli import main
+    from micrograd.apps.cli import main
 
     assert main(["explore", "--demo", "moons", "--epochs", "3", "-o", str(tmp_path / "t.html")]) == 0
     assert "3/3" in capsys.readouterr().err
@@ -322,8 +323,8 @@ def test_a_value_used_at_many_depths_is_laid_out_again_at_each_use():
 
 def test_a_layout_that_times_out_is_one_line_and_exit_code_2(monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)
-    import micrograd.explore as explore
-    from micrograd.cli import main
+    import micrograd.apps.explore.layout as explore
+    from micrograd.apps.cli import main
 
     def too_slow(command, **options):
         raise subprocess.TimeoutExpired(command, options["timeout"])
@@ -338,7 +339,7 @@ def test_a_layout_that_times_out_is_one_line_and_exit_code_2(monkeypatch, capsys
 
 def test_port_without_serve_is_an_error(capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    from micrograd.cli import main
+    from micrograd.apps.cli import main
 
     assert main(["explore", "x", "--set", "x=1", "--port", "8080"]) == 2
     err = capsys.readouterr().err

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from micrograd.demos import run_demo
+from micrograd.apps.demos import run_demo
+from micrograd.apps.explore import record_graph, record_training, write_page
 from micrograd.engine import Value, topological_order
-from micrograd.explore import record_graph, record_training, write_page
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from micrograd import Value
-from micrograd.expression import MAX_LENGTH, ExpressionError, evaluate, parse_assignments
+from micrograd.apps.expression import MAX_LENGTH, ExpressionError, evaluate, parse_assignments
 
 LECTURE = {"x": 2.0, "w": -3.0, "b": 6.8813735870195432}
 

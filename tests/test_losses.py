@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 import random
 
@@ -98,6 +99,54 @@ def test_bce_with_logits_matches_torch(torch_module, reduction, seed):
         leaves, torch.tensor(labels, dtype=torch.float64), reduction=reduction
     )
     _check(torch, binary_cross_entropy_with_logits(ours_in, labels, reduction=reduction), ours_in, expected, leaves)
+
+
+def exact_bce(z: float, y: float) -> float:
+    """ln(1 + e^z) - z·y to 100 digits (decimal), rounded once to a float."""
+    with decimal.localcontext() as context:
+        context.prec = 100
+        d = decimal.Decimal(z)
+        return float((1 + d.exp()).ln() - d * decimal.Decimal(y))
+
+
+def exact_bce_grad(z: float, y: float) -> float:
+    """σ(z) - y = (1 - y) - 1/(1 + e^z), to 100 digits (e^-100 is 4e-44 of 1)."""
+    with decimal.localcontext() as context:
+        context.prec = 100
+        return float(1 - decimal.Decimal(y) - 1 / (1 + decimal.Decimal(z).exp()))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("z", [40.0, -40.0, 100.0, -100.0])
+@pytest.mark.parametrize("label", [0.0, 1.0, 0.3])
+def test_bce_with_large_logits_keeps_the_exponential_term(torch_module, z, label):
+    """Past |z| = 37, 1 + e^-|z| rounds to 1: log1p keeps e^-|z| in the loss and its gradient.
+
+    Both agree with PyTorch to PyTorch's own rounding: its loss adds and subtracts |z|
+    (one ulp of |z|, 7e-15 at 40) and its gradient is σ(z) - y (one ulp of 1), so where
+    the exact answer is e^-|z| alone it can give 0. Ours are the exact values there
+    (computed to 40 digits), loss and gradient.
+    """
+    torch = torch_module
+    ours_in = [Value(z)]
+    leaf = torch.tensor([z], dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(leaf, torch.tensor([label], dtype=torch.float64))
+    loss = binary_cross_entropy_with_logits(ours_in, [label])
+    expected.backward()
+    loss.backward()
+    assert ours_in[0].grad == pytest.approx(leaf.grad.item(), rel=1e-12, abs=math.ulp(1.0))
+    assert loss.data == pytest.approx(expected.item(), rel=1e-12, abs=math.ulp(abs(z)))
+    assert loss.data == pytest.approx(exact_bce(z, label), rel=1e-15, abs=0.0)
+    assert ours_in[0].grad == pytest.approx(exact_bce_grad(z, label), rel=1e-15, abs=0.0)
+
+
+def test_bce_of_a_confident_right_answer_is_e_to_the_minus_z():
+    """-log σ(40) = ln(1 + e^-40) = 4.2e-18, not 0 (what log(1 + e^-40) gives)."""
+    z = Value(40.0)
+    loss = binary_cross_entropy_with_logits([z], [1.0])
+    loss.backward()
+    assert loss.data == pytest.approx(exact_bce(40.0, 1.0), rel=1e-15) and loss.data > 0
+    assert z.grad == pytest.approx(-math.exp(-40.0) / (1 + math.exp(-40.0)), rel=1e-15)
 
 
 def test_bce_gradient_at_zero_is_sigmoid_minus_label():

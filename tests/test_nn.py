@@ -237,6 +237,7 @@ def test_numpy_integers_are_sizes():
     import json
 
     np = pytest.importorskip("numpy")
+
     from micrograd import data, optim, train
 
     model = MLP(np.int64(2), np.array([3, 1]), rng=random.Random(0))

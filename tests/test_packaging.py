@@ -9,9 +9,12 @@ import subprocess
 import sys
 import tarfile
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
+
+import micrograd
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +50,13 @@ def _build(kind: str, out: Path) -> Path:
 @needs_dot
 def test_the_wheel_in_a_fresh_environment_runs_demo_graph_and_explore(tmp_path):
     wheel = _build("wheel", tmp_path)
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        (entry_points,) = (name for name in names if name.endswith(".dist-info/entry_points.txt"))
+        assert "micrograd = micrograd.apps.cli:main" in archive.read(entry_points).decode()
+    assert wheel.name.startswith(f"micrograd-{micrograd.__version__}-")  # the version has one source
+    for page in ("explorer.html", "explorer.css", "explorer.js"):
+        assert f"micrograd/apps/explore/{page}" in names
     env_dir = tmp_path / "fresh"
     venv.create(env_dir, with_pip=True)  # no system site-packages, nothing but pip
     python = env_dir / "bin" / "python"

@@ -16,9 +16,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 
 from micrograd import MLP  # noqa: E402
+from micrograd.apps.plot import plot_decision_boundary, plot_fit, plot_history  # noqa: E402
 from micrograd.data import moons, sine, spirals  # noqa: E402
 from micrograd.optim import SGD, LinearDecay  # noqa: E402
-from micrograd.plot import plot_decision_boundary, plot_fit, plot_history  # noqa: E402
 from micrograd.train import fit  # noqa: E402
 
 
@@ -192,7 +192,7 @@ def test_figures_display_as_images_in_a_fresh_jupyter_kernel(tmp_path):
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     cells = [
-        "from micrograd.data import sine\nfrom micrograd.nn import MLP\nfrom micrograd.plot import plot_fit",
+        "from micrograd.data import sine\nfrom micrograd.nn import MLP\nfrom micrograd.apps.plot import plot_fit",
         "X, y = sine(20)\nplot_fit(MLP(1, [4, 1]), X, y)",
     ]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])

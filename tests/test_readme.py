@@ -33,7 +33,7 @@ def test_the_neuron_example_prints_what_the_readme_shows():
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
 def test_the_explore_example_shows_the_pages_numbers(tmp_path):
-    from micrograd.cli import main
+    from micrograd.apps.cli import main
 
     command = re.search(r"`micrograd explore '([^']+)' --set ([^`]+)`", README)
     derivative, update = re.search(r"the local rule with its numbers \(`([^`]+)`, `([^`]+)`\)", README).groups()

@@ -11,17 +11,15 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from console import MICROGRAD
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from micrograd import cli
-from micrograd.expression import MAX_LENGTH, ExpressionError, evaluate
-
-SCRIPT = Path(sys.executable).parent / "micrograd"
+from micrograd.apps import cli
+from micrograd.apps.expression import MAX_LENGTH, ExpressionError, evaluate
 
 # values that are wrong for one option or another, and a few that are right
 WORDS = ("", " ", "-", "--", "0", "-1", "1", "2", "1e999", "nan", "inf", "-inf", "0x10", "1.5", "two", "x", "x=",
@@ -120,7 +118,6 @@ def test_random_explore_arguments(tmp_path_factory, argv):
     assert not (directory / "ran").exists()
 
 
-@pytest.mark.skipif(not SCRIPT.exists(), reason="the micrograd console script is not installed in this environment")
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -136,7 +133,7 @@ def test_random_explore_arguments(tmp_path_factory, argv):
     ],
 )
 def test_real_console_script_runs(tmp_path, argv, message):
-    run = subprocess.run([str(SCRIPT), *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    run = subprocess.run([*MICROGRAD, *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert run.returncode == 2, run.stderr
     assert run.stdout == ""
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("micrograd: error: "), run.stderr

@@ -114,7 +114,7 @@ def test_mlp_training_frees_every_graph_by_reference_counting_alone():
 _TRAIN = """
 import random
 from micrograd.data import moons
-from micrograd.demos import run_demo
+from micrograd.apps.demos import run_demo
 from micrograd.nn import MLP
 from micrograd.optim import Adam
 from micrograd.train import fit

@@ -270,3 +270,28 @@ def test_bad_arguments_are_named(kwargs, error, message):
     args.update(kwargs)
     with pytest.raises(error, match=message):
         fit(model, args.pop("X"), args.pop("y"), **args)
+
+
+def test_fit_resolves_its_objective_once(monkeypatch):
+    """The loss name and l2 are looked up and checked once, then the same Objective serves every step."""
+    from micrograd import losses
+
+    calls = []
+    real = losses.get_loss
+    monkeypatch.setattr(losses, "get_loss", lambda loss: calls.append(loss) or real(loss))
+    X, y = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.2]], [1.0, -1.0, 1.0]
+    model = MLP(2, [3, 1])
+    history = fit(model, X, y, loss="hinge", l2=1e-3, optimizer=SGD(model.parameters(), lr=0.1), epochs=3,
+                  validation=(X, y), verbose=False)
+    assert calls == ["hinge"]
+    assert len(history.loss) == 3 and len(history.val_loss) == 3 and history.val_accuracy
+
+
+def test_an_objective_carries_its_l2_and_refuses_a_second_one():
+    from micrograd.losses import hinge_loss, objective
+
+    goal = objective("hinge", 1e-3)
+    assert goal.loss is hinge_loss and goal.l2 == 1e-3 and goal.classification and not goal.one_hot
+    assert objective(goal) is goal
+    with pytest.raises(ValueError, match="l2 is part of the objective already"):
+        objective(goal, 1e-2)

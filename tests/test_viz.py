@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from micrograd import MLP, Neuron, Value, grad
-from micrograd.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot, save_graph
+from micrograd.apps.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot, save_graph
 
 pytest.importorskip("graphviz", reason='drawing needs the graphviz package: pip install "micrograd[viz]"')
 needs_dot = pytest.mark.skipif(
@@ -220,7 +220,8 @@ def _all_nodes(root):
         ({"root": []}, TypeError, "expects a Value"),
         ({"rankdir": "XY"}, ValueError, "rankdir"),
         ({"max_nodes": 0}, ValueError, "max_nodes must be a positive int"),
-        ({"max_nodes": True}, ValueError, "max_nodes must be a positive int"),
+        ({"max_nodes": True}, TypeError, "max_nodes is True (a bool)"),
+        ({"max_nodes": 2.0}, TypeError, "max_nodes must be a positive int, got float: 2.0"),
         ({"format": "bmpx"}, ValueError, "unknown Graphviz output format 'bmpx'"),
     ],
 )

@@ -1,5 +1,5 @@
 """``python -m micrograd``: the same command line as the ``micrograd`` program."""
 
-from micrograd.cli import main
+from micrograd.apps.cli import main
 
 raise SystemExit(main())

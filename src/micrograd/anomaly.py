@@ -11,8 +11,8 @@ the node. Finite inputs are the test: a nan that merely flows on from an earlier
 not a new anomaly, and the earlier one has already been reported.
 
 It is off by default and costs nothing then: the engine's node constructor, its
-local-gradient method and its float backward loop are replaced by checking versions
-only while detection is on.
+local-gradient method are replaced by checking versions only while detection is on, and
+the backward pass then runs every node's rule (where the checks are) instead of its kernel.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 _unchecked_node = engine._node
 _unchecked_local_grads = Value._local_grads
-_unchecked_propagate = engine._propagate
+_kernels = engine._float_backward
 _origins: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
 
 
@@ -91,17 +91,12 @@ def _checked_local_grads(self: Value, g: Any, create_graph: bool = False) -> tup
     return grads
 
 
-def _checked_propagate(order: list[Value]) -> None:
-    for node in reversed(order):
-        node._backward()
-
-
 def set_detect_anomaly(enabled: bool) -> None:
     """Turn anomaly detection on or off for everything that follows."""
     if not isinstance(enabled, bool):
         raise TypeError(f"set_detect_anomaly expects True or False, got {type(enabled).__name__}")
     engine._node = _checked_node if enabled else _unchecked_node  # type: ignore[assignment]
-    engine._propagate = _checked_propagate if enabled else _unchecked_propagate  # type: ignore[assignment]
+    engine._float_backward = {} if enabled else _kernels
     Value._local_grads = _checked_local_grads if enabled else _unchecked_local_grads  # type: ignore[method-assign]
     if not enabled:
         _origins.clear()

@@ -10,6 +10,7 @@ message. Only the standard library is imported here (the engine depends on it).
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 import sys
@@ -69,6 +70,26 @@ def as_float(what: str, value: Any) -> float:
         return float(value)
     except OverflowError:
         raise too_large_error(what, value) from None
+
+
+def real(what: str, value: Any, expected: str = "a number") -> Any:
+    """``value`` as a Python real number: a NumPy scalar or 0-d array unwrapped, a bool refused, and
+    anything else that is not real a TypeError saying it must be ``expected``."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, bool):
+        raise bool_error(what, value)
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be {expected}, got {type(value).__name__}: {describe(value, 40)}")
+    return value
+
+
+def finite_float(what: str, value: Any, why: str, expected: str = "a number") -> float:
+    """``value`` as a finite float (see :func:`real`); nan or inf is a ValueError giving ``why`` it must be finite."""
+    number = as_float(what, real(what, value, expected))
+    if not math.isfinite(number):
+        raise ValueError(f"{what} is {number}: {why}")
+    return number
 
 
 def index(what: str, value: Any, minimum: int = 1, maximum: int | None = None) -> int:

@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from micrograd.checks import as_float, bool_error, describe, index
+from micrograd.checks import as_float, finite_float, index
 
 __all__ = [
     "moons",
@@ -224,16 +224,7 @@ def _listed(data: Any, name: str) -> list[Any]:
 
 
 def _number(x: Any, where: str) -> float:
-    if hasattr(x, "ndim") and getattr(x, "ndim", None) == 0 and hasattr(x, "item"):
-        x = x.item()
-    if isinstance(x, bool):
-        raise bool_error(where, x)
-    if not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a real number, got {type(x).__name__}: {describe(x, 40)}")
-    value = as_float(where, x)
-    if not math.isfinite(value):
-        raise ValueError(f"{where} is {value}: inputs and targets must be finite numbers")
-    return value
+    return finite_float(where, x, "inputs and targets must be finite numbers", expected="a real number")
 
 
 def as_inputs(X: Any, nin: int | None = None) -> Rows:

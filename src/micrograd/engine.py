@@ -13,7 +13,7 @@ points back at itself, so a graph has no reference cycles and is freed by refere
 counting the moment it is dropped; Python's cyclic garbage collector, which dominates
 the run time of closure-based engines, has nothing to do. Nodes use ``__slots__`` and
 tuples, and the graph is sorted without recursion, so a chain a million nodes deep works.
-Each node runs its op's rules as Python written from them once (:mod:`micrograd.kernels`),
+Each node of a built-in op runs its rules written out as plain Python (:mod:`micrograd._kernels`),
 not through a generic call per node.
 """
 
@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import numbers
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
 from operator import attrgetter
 from typing import Any
 
+from micrograd._kernels import BACKWARD, FORWARD
 from micrograd.checks import bool_error, describe, too_large_error
-from micrograd.kernels import install
 from micrograd.ops import (
     ABS,
     ADD,
@@ -35,10 +35,11 @@ from micrograd.ops import (
     DIV,
     DOT,
     EXP,
+    EXPM1,
     LOG,
+    LOG1P,
     MUL,
     NEG,
-    OPS,
     POW,
     RELU,
     SIGMOID,
@@ -145,29 +146,42 @@ def _operand(x: Any) -> Value | None:
     return None
 
 
+_data_of = attrgetter("data")
+
+
+def _rule_forward(op: Op) -> Callable[[tuple[Value, ...]], float]:
+    """For an op made at run time (``x ** c``, ``where``): its forward rule, run on floats."""
+    return lambda parents: op.forward(FloatMath, *map(_data_of, parents))
+
+
+# Each op's ``FORWARD[op](parents)`` is its checked-in kernel; an op without one runs its rule.
+# (A plain dict and try/except: the fastest lookup Python has, on the path of every node.)
+
+
 def _unary(op: Op, x: Value) -> Value:
     parents = (x,)
-    return _node(op.float_forward(parents), parents, op)
+    try:
+        forward = FORWARD[op]
+    except KeyError:
+        forward = _rule_forward(op)
+    return _node(forward(parents), parents, op)
 
 
 def _binary(op: Op, a: Value, b: Value) -> Value:
     parents = (a, b)
-    return _node(op.float_forward(parents), parents, op)
+    try:
+        forward = FORWARD[op]
+    except KeyError:
+        forward = _rule_forward(op)
+    return _node(forward(parents), parents, op)
 
 
 def _nary(op: Op, parents: tuple[Value, ...]) -> Value:
-    return _node(op.float_forward(parents), parents, op)
-
-
-def _with_kernels(op: Op) -> Op:
-    """``op``, with its float kernels written if it was made after import (``x ** c`` for a new c)."""
-    return op if "float_forward" in op.__dict__ else install(op)
-
-
-for _op in (*OPS.values(), WHERE_FIRST, WHERE_SECOND):
-    install(_op)
-
-_data_of = attrgetter("data")
+    try:
+        forward = FORWARD[op]
+    except KeyError:
+        forward = _rule_forward(op)
+    return _node(forward(parents), parents, op)
 
 
 class Value:
@@ -213,7 +227,7 @@ class Value:
             if not op.takes(len(children)):
                 expected = op.arity if op.arity is not None else "an odd number of (w..., x..., b)"
                 raise ValueError(f"operation {_op!r} takes {expected} input(s), got {len(children)} children")
-            self._op = _with_kernels(op)
+            self._op = op
         else:
             self._op = _op
         self._prev = children
@@ -314,12 +328,12 @@ class Value:
             return _binary(POW, self, other)
         kind = type(other)
         if kind is float or (kind is int and -_LARGE_INT <= other <= _LARGE_INT):  # x ** 2: the common case
-            return _unary(_with_kernels(pow_const(other)), self)
+            return _unary(pow_const(other), self)
         if isinstance(other, numbers.Real):
             exponent = _to_float(other, "exponent")  # refuses bools and exponents beyond a float
             if isinstance(other, numbers.Integral):
                 exponent = int(other)
-            return _unary(_with_kernels(pow_const(exponent)), self)
+            return _unary(pow_const(exponent), self)
         return NotImplemented
 
     def __rpow__(self, other: Scalar) -> Value:
@@ -371,6 +385,14 @@ class Value:
         """Cosine."""
         return _unary(COS, self)
 
+    def log1p(self) -> Value:
+        """ln(1 + x), exact for tiny x."""
+        return _unary(LOG1P, self)
+
+    def expm1(self) -> Value:
+        """e^x - 1, exact for tiny x."""
+        return _unary(EXPM1, self)
+
     def detach(self) -> Value:
         """A new leaf with the same data and no history: gradients stop here."""
         return _leaf(self.data)
@@ -379,12 +401,13 @@ class Value:
 
     def _local_grads(self, g: Any, create_graph: bool = False) -> tuple[Any, ...]:
         """What each parent receives from this node: g · ∂self/∂parent, by the op's rule."""
+        op: Op = self._op  # type: ignore[assignment]  # a node with parents always holds an Op
         if create_graph:
-            return self._op.backward(ValueMath, _lift(g), self, *self._prev)  # type: ignore[attr-defined]
-        return self._op.backward(FloatMath, g, self.data, *map(_data_of, self._prev))  # type: ignore[attr-defined]
+            return op.backward(ValueMath, _lift(g), self, *self._prev)
+        return op.backward(FloatMath, g, self.data, *map(_data_of, self._prev))
 
     def _backward(self, create_graph: bool = False) -> None:
-        """Push this node's ``grad`` into its parents' (one step of the chain rule)."""
+        """Push this node's ``grad`` into its parents' (one step of the chain rule), by the op's rule."""
         if not self._prev:
             return
         grads = self._local_grads(self.grad, create_graph)
@@ -409,39 +432,45 @@ class Value:
         order = topological_order(self)
         leaves = [node for node in order if not node._prev]
         earlier = [leaf.grad for leaf in leaves]  # leaves sum this pass's contributions first, then add
-        for node in order:
-            node.grad = 0.0
+        _chain_rule(order, create_graph)
         if create_graph:
-            self.grad = _leaf(1.0)
-            for node in reversed(order):
-                node._backward(create_graph=True)
             for node in order:
                 if node._prev:  # a Value grad here would refer back to its own node: keep the number
                     node.grad = node.grad.data
             for leaf, before in zip(leaves, earlier):
                 leaf.grad = _accumulate(before, leaf.grad)
             return
-        self.grad = 1.0
-        _propagate(order)
         for leaf, before in zip(leaves, earlier):
             if before or type(before) is not float:  # a Value grad from create_graph stays in its graph, even at 0
                 leaf.grad = before + leaf.grad
 
 
-def _propagate(order: list[Value]) -> None:
-    """Run every node's ``_backward()``, last node first: the float backward pass.
+_float_backward: dict[Any, Callable[[Value], None]] = BACKWARD
+"""The float kernels ``backward()`` runs. (Anomaly detection swaps in none, so that every
+node runs its rule, through ``_local_grads``, where the checks are.)"""
 
-    This loop is the hot path of training, so each node runs its op's generated float
-    kernel (:mod:`micrograd.kernels`), which computes what ``_backward()`` computes from
-    the same rule. (Anomaly detection swaps in a checked loop; see :mod:`micrograd.anomaly`.)
+
+def _chain_rule(order: list[Value], create_graph: bool) -> None:
+    """The backward pass: ∂root/∂node into every ``node.grad``, for ``order`` ending at the root.
+
+    Every grad starts at 0 and the root's at 1; then each node, last first, adds
+    ``node.grad · ∂node/∂parent`` into its parents' grads. On floats a built-in op's node
+    runs its checked-in kernel (:mod:`micrograd._kernels`), the same arithmetic as its
+    rule in :mod:`micrograd.ops`; other nodes, and every node with ``create_graph``
+    (where grads are Values), run the rule itself (``Value._backward``).
     """
+    for node in order:
+        node.grad = 0.0
+    order[-1].grad = _leaf(1.0) if create_graph else 1.0
+    kernels = {} if create_graph else _float_backward
     for node in reversed(order):
         if node._prev:
             try:
-                backward = node._op.float_backward  # type: ignore[attr-defined]
-            except AttributeError:  # an op re-created outside the engine, e.g. by copy.deepcopy
-                backward = install(node._op).float_backward  # type: ignore[arg-type]
-            backward(node)
+                kernel = kernels[node._op]
+            except KeyError:
+                node._backward(create_graph)
+                continue
+            kernel(node)
 
 
 def topological_order(root: Value | Sequence[Value], leaves: bool = True) -> list[Value]:
@@ -523,6 +552,8 @@ class ValueMath:
 
     exp = staticmethod(lambda x: _lift(x).exp())
     log = staticmethod(lambda x: _lift(x).log())
+    log1p = staticmethod(lambda x: _lift(x).log1p())
+    expm1 = staticmethod(lambda x: _lift(x).expm1())
     sqrt = staticmethod(lambda x: _lift(x).sqrt())
     tanh = staticmethod(lambda x: _lift(x).tanh())
     sin = staticmethod(lambda x: _lift(x).sin())
@@ -579,17 +610,18 @@ def grad(
     for i, x in enumerate(targets):
         if not isinstance(x, Value):
             raise TypeError(f"grad() inputs[{i}] must be a Value, got {type(x).__name__}")
-    grads: dict[Value, Any] = {output: _leaf(1.0) if create_graph else 1.0}
-    for node in reversed(topological_order(output, leaves=False)):
-        g = grads.get(node)
-        if g is None:
-            continue
-        for parent, pg in zip(node._prev, node._local_grads(g, create_graph)):
-            grads[parent] = grads[parent] + pg if parent in grads else pg
-    zero = _leaf(0.0) if create_graph else 0.0
+    order = topological_order(output)
+    saved = [node.grad for node in order]  # the pass runs in .grad; put every one back after
+    try:
+        _chain_rule(order, create_graph)
+        reached = set(order)
+        found = [x.grad if x in reached else None for x in targets]
+    finally:
+        for node, before in zip(order, saved):
+            node.grad = before
     if create_graph:
-        return tuple(_lift(grads[x]) if x in grads else zero for x in targets)
-    return tuple(grads.get(x, zero) for x in targets)
+        return tuple(_leaf(0.0) if g is None else _lift(g) for g in found)
+    return tuple(0.0 if g is None else g for g in found)
 
 
 def is_grad_enabled() -> bool:

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from micrograd.checks import as_float, bool_error
+from micrograd.checks import as_float, finite_float, real
 from micrograd.engine import Value
 from micrograd.nn import Module
 
 __all__ = [
+    "Objective",
+    "objective",
     "mse_loss",
     "hinge_loss",
     "binary_cross_entropy_with_logits",
@@ -83,29 +86,22 @@ def _items(x: Any) -> list[Any]:
 
 def _value(x: Any, where: str) -> Value:
     """A model output as a Value (a plain number becomes a constant)."""
-    if isinstance(x, Value):
-        return x
-    if getattr(x, "ndim", None) == 0 and hasattr(x, "item"):
-        x = x.item()
-    if isinstance(x, bool):
-        raise bool_error(where, x)
-    if not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a Value or a number, got {type(x).__name__}")
-    return Value(x)
+    return x if isinstance(x, Value) else Value(real(where, x, "a Value or a number"))
 
 
 def _target(t: Any, where: str) -> float:
     """A target as a finite float, or a TypeError/ValueError naming it."""
-    if getattr(t, "ndim", None) == 0 and hasattr(t, "item"):
-        t = t.item()
-    if isinstance(t, bool):
-        raise bool_error(where, t)
-    if not isinstance(t, numbers.Real):
-        raise TypeError(f"{where} must be a number, got {type(t).__name__}")
-    value = as_float(where, t)
-    if not math.isfinite(value):
-        raise ValueError(f"{where} is {value}: targets must be finite")
-    return value
+    return finite_float(where, t, "targets must be finite")
+
+
+def _label(y: Any, i: int, loss: str, allowed: Callable[[float], bool], wanted: str, hint: str) -> Value | float:
+    """A two-class label: a Value as it is, a number only if ``allowed`` (else an error naming what is wanted)."""
+    if isinstance(y, Value):
+        return y
+    label = _target(y, f"{loss} label {i}")
+    if not allowed(label):
+        raise ValueError(f"{loss} needs labels {wanted}, got {label:g} at index {i} ({hint})")
+    return label
 
 
 def mse_loss(predictions: Any, targets: Any, reduction: str = "mean") -> Value | list[Value]:
@@ -138,12 +134,7 @@ def hinge_loss(scores: Any, labels: Any, reduction: str = "mean") -> Value | lis
     scores, labels = _pairs(scores, labels, "hinge_loss")
     terms = []
     for i, (s, y) in enumerate(zip(scores, labels, strict=True)):
-        if not isinstance(y, Value):
-            y = _target(y, f"hinge_loss label {i}")
-        if not isinstance(y, Value) and y not in (-1.0, 1.0):
-            raise ValueError(
-                f"hinge_loss needs labels -1 or +1, got {y:g} at index {i} (for 0/1 labels pass 2*y - 1)"
-            )
+        y = _label(y, i, "hinge_loss", lambda t: t in (-1.0, 1.0), "-1 or +1", "for 0/1 labels pass 2*y - 1")
         terms.append((1 - y * _value(s, f"score {i}")).relu())
     return _reduce(terms, reduction)
 
@@ -152,23 +143,21 @@ def binary_cross_entropy_with_logits(logits: Any, labels: Any, reduction: str = 
     """Binary cross-entropy on logits z for labels y in [0, 1]: max(z, 0) - z·y + log(1 + e^-|z|).
 
     That is -[y·log σ(z) + (1-y)·log(1-σ(z))] written so that no exponential can
-    overflow (stable for any |z|). max(z, 0) is computed as (z + |z|)/2 so that the
+    overflow (stable for any |z|), and log(1 + e^-|z|) is log1p, which keeps e^-|z| where
+    1 + e^-|z| rounds to 1 (|z| > 37). max(z, 0) is computed as (z + |z|)/2 so that the
     gradient at z = 0 is exactly σ(0) - y = 1/2 - y.
     """
     reduction = _check_reduction(reduction)
     logits, labels = _pairs(logits, labels, "binary_cross_entropy_with_logits")
     terms = []
     for i, (z, y) in enumerate(zip(logits, labels, strict=True)):
-        if not isinstance(y, Value):
-            y = _target(y, f"binary_cross_entropy_with_logits label {i}")
-        if not isinstance(y, Value) and not 0.0 <= y <= 1.0:
-            raise ValueError(
-                f"binary_cross_entropy_with_logits needs labels in [0, 1], got {y:g} at index {i}"
-                " (for -1/+1 labels pass (y + 1) / 2)"
-            )
+        y = _label(y, i, "binary_cross_entropy_with_logits", lambda t: 0.0 <= t <= 1.0, "in [0, 1]",
+                   "for -1/+1 labels pass (y + 1) / 2")
         z = _value(z, f"logit {i}")
-        magnitude = z.abs()
-        terms.append((z + magnitude) * 0.5 - z * y + (1 + (-magnitude).exp()).log())
+        # The e^-|z| term has its own |z| node and comes first, so that backward() adds
+        # its tiny share of ∂/∂z last, after the ±1/2 of max(z, 0) and -y have cancelled
+        # (added first, it would be lost in rounding).
+        terms.append((-z.abs()).exp().log1p() + ((z + z.abs()) * 0.5 - z * y))
     return _reduce(terms, reduction)
 
 
@@ -240,6 +229,38 @@ def get_loss(loss: str | Loss) -> Loss:
     """A loss function from its short name (see ``LOSSES``), or the callable itself."""
     if callable(loss):
         return loss
-    if loss in LOSSES:
-        return LOSSES[loss]  # type: ignore[index]
+    if isinstance(loss, str) and loss in LOSSES:
+        return LOSSES[loss]
     raise ValueError(f"unknown loss {loss!r}: choose one of {', '.join(map(repr, LOSSES))} or pass a function")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What training minimises, resolved once: ``loss(outputs, targets) + l2·Σp²``.
+
+    ``classification`` says whether accuracy means something for it (hinge, bce,
+    cross_entropy); ``one_hot`` whether its label picks one of several logits.
+    """
+
+    loss: Loss
+    l2: float = 0.0
+    classification: bool = False
+    one_hot: bool = False
+
+    def __call__(self, parameters: Sequence[Value], outputs: list[Any], targets: list[Any]) -> Value:
+        total = self.loss(outputs, targets)
+        return total + l2_regularization(parameters, self.l2) if self.l2 else total
+
+
+def objective(loss: str | Loss | Objective, l2: float = 0.0) -> Objective:
+    """The :class:`Objective` for a loss name or function and an ``l2`` weight (an Objective passes through)."""
+    if isinstance(loss, Objective):
+        if l2:
+            raise ValueError("l2 is part of the objective already: pass it to objective(), not here")
+        return loss
+    function = get_loss(loss)
+    weight = as_float("l2", l2)  # refuses bools and numbers beyond a float, with the shared messages
+    if not (math.isfinite(weight) and weight >= 0):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    classification = any(function is LOSSES[name] for name in CLASSIFICATION_LOSSES)
+    return Objective(function, weight, classification, function is LOSSES["cross_entropy"])

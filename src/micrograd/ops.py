@@ -11,12 +11,14 @@ Both methods are written against ``m``, a *math backend*: the numbers they compu
 with and the few functions those numbers need (``m.exp``, ``m.div``, ``m.where``,
 ...). The same rule therefore serves three purposes:
 
-* with :class:`FloatMath` the numbers are Python floats: eager forward and ``backward()``;
+* with :class:`FloatMath` the numbers are Python floats: eager forward and ``backward()``
+  (:mod:`micrograd._kernels` is the built-in rules written out as plain Python, what
+  the engine runs per node; a test rewrites it from these rules and fails on a difference);
 * with the engine's Value backend the numbers are :class:`~micrograd.engine.Value`
   nodes, so the gradient is itself a graph that can be differentiated again
   (``backward(create_graph=True)``, :func:`micrograd.grad`);
 * with a code-generating backend the numbers are symbols, and the rule writes
-  source code (:mod:`micrograd.compile`).
+  source code (:mod:`micrograd.compiler`).
 
 Operators ``+ - *`` and unary ``-`` are used directly; division and powers go through
 ``m.div``, ``m.pow`` and ``m.pow_scalar`` (a constant exponent) because Python's float
@@ -25,7 +27,9 @@ Operators ``+ - *`` and unary ``-`` are used directly; division and powers go th
 floating point allows.
 
 An :class:`Op` *is* its symbol: a ``str`` (``'+'``, ``'tanh'``, ``'**2'``) that also
-carries its rules, so ``node._op == '+'`` reads as in the lecture.
+carries its rules, so ``node._op == '+'`` reads as in the lecture, and its math as text
+(``formula``, ``derivative``) for pictures and generated code. Adding an operation is one
+class here (plus a ``Math`` function and a ``Value`` method when it needs a new one).
 """
 
 from __future__ import annotations
@@ -34,10 +38,11 @@ import math
 from functools import reduce
 from itertools import repeat
 from operator import add, mul
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 __all__ = [
     "Op",
+    "Math",
     "FloatMath",
     "OPS",
     "op_from_symbol",
@@ -56,6 +61,8 @@ __all__ = [
     "ABS",
     "SIN",
     "COS",
+    "LOG1P",
+    "EXPM1",
     "DOT",
     "WHERE_FIRST",
     "WHERE_SECOND",
@@ -64,6 +71,34 @@ __all__ = [
 
 _INF = math.inf
 _NAN = math.nan
+
+
+class Math(Protocol):
+    """What a rule may call on its backend ``m``: the functions every backend provides.
+
+    Rules also use ``+ - *`` and unary ``-`` on the backend's numbers directly. Comparisons
+    and ``and_`` give the backend's notion of a condition, which only ``where`` consumes.
+    """
+
+    def div(self, a: Any, b: Any, /) -> Any: ...
+    def pow(self, a: Any, b: Any, /) -> Any: ...
+    def pow_scalar(self, x: Any, c: float, /) -> Any: ...
+    def exp(self, x: Any, /) -> Any: ...
+    def expm1(self, x: Any, /) -> Any: ...
+    def log(self, x: Any, /) -> Any: ...
+    def log1p(self, x: Any, /) -> Any: ...
+    def sqrt(self, x: Any, /) -> Any: ...
+    def tanh(self, x: Any, /) -> Any: ...
+    def sin(self, x: Any, /) -> Any: ...
+    def cos(self, x: Any, /) -> Any: ...
+    def abs(self, x: Any, /) -> Any: ...
+    def sign(self, x: Any, /) -> Any: ...
+    def where(self, condition: Any, if_true: Any, if_false: Any, /) -> Any: ...
+    def lt(self, a: Any, b: Any, /) -> Any: ...
+    def le(self, a: Any, b: Any, /) -> Any: ...
+    def eq(self, a: Any, b: Any, /) -> Any: ...
+    def ge(self, a: Any, b: Any, /) -> Any: ...
+    def and_(self, a: Any, b: Any, /) -> Any: ...
 
 
 class FloatMath:
@@ -121,6 +156,23 @@ class FloatMath:
             return math.exp(x)
         except OverflowError:
             return _INF
+
+    @staticmethod
+    def expm1(x: float) -> float:
+        """e ** x - 1, exact near 0; inf on overflow."""
+        try:
+            return math.expm1(x)
+        except OverflowError:
+            return _INF
+
+    @staticmethod
+    def log1p(x: float) -> float:
+        """ln(1 + x), exact near 0: log1p(-1) = -inf, log1p(x < -1) = nan."""
+        if x > -1:
+            return math.log1p(x)
+        if x == -1:
+            return -_INF
+        return _NAN
 
     @staticmethod
     def log(x: float) -> float:
@@ -185,25 +237,31 @@ class Op(str):
     arity: ClassVar[int | None] = None
     """Number of inputs, or None for any number."""
 
-    # The engine runs an op through ``float_forward(parents)`` and ``float_backward(node)``:
-    # Python functions that micrograd.kernels writes from the two rules below.
-    float_forward: Any
-    float_backward: Any
+    formula: ClassVar[str] = ""
+    """The forward math in one line, for pictures and generated code (``'tanh x'``)."""
+    derivative: ClassVar[str] = ""
+    """The derivative with respect to each input in one line (``'∂/∂x = 1 - tanh²x'``)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles as its symbol; unpickling gives back the shared op (``ADD`` is ``ADD``)."""
+        return (op_from_symbol, (str(self),))
 
     def takes(self, n: int) -> bool:
         """Whether a node of this operation can have ``n`` inputs."""
         return n == self.arity if self.arity is not None else n >= 1
 
-    def forward(self, m: Any, *xs: Any) -> Any:
+    def forward(self, m: Math, *xs: Any) -> Any:
         raise NotImplementedError
 
-    def backward(self, m: Any, g: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
+    def backward(self, m: Math, g: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
         raise NotImplementedError
 
 
 class Add(Op):
-    """a + b;  ∂/∂a = 1, ∂/∂b = 1."""
+    """Addition."""
 
+    formula = "a + b"
+    derivative = "∂/∂a = 1, ∂/∂b = 1"
     arity = 2
 
     def forward(self, m, a, b):
@@ -214,8 +272,10 @@ class Add(Op):
 
 
 class Sub(Op):
-    """a - b;  ∂/∂a = 1, ∂/∂b = -1."""
+    """Subtraction."""
 
+    formula = "a - b"
+    derivative = "∂/∂a = 1, ∂/∂b = -1"
     arity = 2
 
     def forward(self, m, a, b):
@@ -226,8 +286,10 @@ class Sub(Op):
 
 
 class Mul(Op):
-    """a · b;  ∂/∂a = b, ∂/∂b = a."""
+    """Multiplication."""
 
+    formula = "a · b"
+    derivative = "∂/∂a = b, ∂/∂b = a"
     arity = 2
 
     def forward(self, m, a, b):
@@ -238,8 +300,10 @@ class Mul(Op):
 
 
 class Div(Op):
-    """a / b;  ∂/∂a = 1/b, ∂/∂b = -a/b²."""
+    """Division (IEEE 754: x/0 is ±inf, 0/0 is nan)."""
 
+    formula = "a / b"
+    derivative = "∂/∂a = 1/b, ∂/∂b = -a/b²"
     arity = 2
 
     def forward(self, m, a, b):
@@ -250,8 +314,10 @@ class Div(Op):
 
 
 class Neg(Op):
-    """-x;  ∂/∂x = -1."""
+    """Negation."""
 
+    formula = "-x"
+    derivative = "∂/∂x = -1"
     arity = 1
 
     def forward(self, m, x):
@@ -262,8 +328,10 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """a ** b for two variables;  ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (0 where a = 0, b ≥ 0)."""
+    """A power of two variables."""
 
+    formula = "a ** b"
+    derivative = "∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (0 where a = 0, b ≥ 0)"
     arity = 2
 
     def forward(self, m, a, b):
@@ -276,8 +344,10 @@ class Pow(Op):
 
 
 class PowConst(Op):
-    """x ** c for a constant c;  ∂/∂x = c·x^(c-1) (0 when c = 0)."""
+    """A power with a constant exponent, one op per constant."""
 
+    formula = "x ** c"
+    derivative = "∂/∂x = c·x^(c-1) (0 when c = 0)"
     arity = 1
     exponent: float
 
@@ -285,9 +355,6 @@ class PowConst(Op):
         op = super().__new__(cls, f"**{exponent}")
         op.exponent = float(exponent)
         return op
-
-    def __reduce__(self):  # str subclasses otherwise pickle as plain str
-        return (PowConst, (self.exponent,))
 
     def forward(self, m, x):
         return m.pow_scalar(x, self.exponent)
@@ -300,8 +367,10 @@ class PowConst(Op):
 
 
 class Exp(Op):
-    """e^x;  ∂/∂x = e^x (the output itself)."""
+    """The exponential."""
 
+    formula = "e^x"
+    derivative = "∂/∂x = e^x (the output itself)"
     arity = 1
 
     def forward(self, m, x):
@@ -312,8 +381,10 @@ class Exp(Op):
 
 
 class Log(Op):
-    """ln x;  ∂/∂x = 1/x."""
+    """The natural logarithm."""
 
+    formula = "ln x"
+    derivative = "∂/∂x = 1/x"
     arity = 1
 
     def forward(self, m, x):
@@ -324,8 +395,10 @@ class Log(Op):
 
 
 class Sqrt(Op):
-    """√x;  ∂/∂x = 1 / (2√x)."""
+    """The square root."""
 
+    formula = "√x"
+    derivative = "∂/∂x = 1 / (2√x)"
     arity = 1
 
     def forward(self, m, x):
@@ -336,8 +409,10 @@ class Sqrt(Op):
 
 
 class Tanh(Op):
-    """tanh x;  ∂/∂x = 1 - tanh²x."""
+    """The hyperbolic tangent."""
 
+    formula = "tanh x"
+    derivative = "∂/∂x = 1 - tanh²x"
     arity = 1
 
     def forward(self, m, x):
@@ -348,8 +423,10 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """σ(x) = 1 / (1 + e^-x);  ∂/∂x = σ(x)·(1 - σ(x))."""
+    """The logistic sigmoid."""
 
+    formula = "σ(x) = 1 / (1 + e^-x)"
+    derivative = "∂/∂x = σ(x)·(1 - σ(x))"
     arity = 1
 
     def forward(self, m, x):
@@ -360,8 +437,10 @@ class Sigmoid(Op):
 
 
 class ReLU(Op):
-    """max(0, x);  ∂/∂x = 1 if x > 0 else 0 (the subgradient 0 at x = 0)."""
+    """The rectifier."""
 
+    formula = "max(0, x)"
+    derivative = "∂/∂x = 1 if x > 0 else 0 (the subgradient 0 at x = 0)"
     arity = 1
 
     def forward(self, m, x):
@@ -374,8 +453,10 @@ class ReLU(Op):
 
 
 class Abs(Op):
-    """|x|;  ∂/∂x = sign(x) (the subgradient 0 at x = 0)."""
+    """The absolute value."""
 
+    formula = "|x|"
+    derivative = "∂/∂x = sign(x) (the subgradient 0 at x = 0)"
     arity = 1
 
     def forward(self, m, x):
@@ -386,8 +467,10 @@ class Abs(Op):
 
 
 class Sin(Op):
-    """sin x;  ∂/∂x = cos x."""
+    """The sine."""
 
+    formula = "sin x"
+    derivative = "∂/∂x = cos x"
     arity = 1
 
     def forward(self, m, x):
@@ -398,8 +481,10 @@ class Sin(Op):
 
 
 class Cos(Op):
-    """cos x;  ∂/∂x = -sin x."""
+    """The cosine."""
 
+    formula = "cos x"
+    derivative = "∂/∂x = -sin x"
     arity = 1
 
     def forward(self, m, x):
@@ -409,13 +494,43 @@ class Cos(Op):
         return (g * -m.sin(x),)
 
 
-class Dot(Op):
-    """A whole neuron's sum in one node: w·x + b = b + w₁x₁ + … + wₙxₙ.
+class Log1p(Op):
+    """ln(1 + x), exact where x is tiny (``log(1 + x)`` loses x below 1e-16)."""
 
-    Inputs are ``(w₁ … wₙ, x₁ … xₙ, b)``;  ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1.
+    formula = "ln(1 + x)"
+    derivative = "∂/∂x = 1 / (x + 1)"
+    arity = 1
+
+    def forward(self, m, x):
+        return m.log1p(x)
+
+    def backward(self, m, g, out, x):
+        return (m.div(g, x + 1.0),)
+
+
+class Expm1(Op):
+    """e^x - 1, exact where x is tiny."""
+
+    formula = "e^x - 1"
+    derivative = "∂/∂x = e^x (the output + 1)"
+    arity = 1
+
+    def forward(self, m, x):
+        return m.expm1(x)
+
+    def backward(self, m, g, out, x):
+        return (g * (out + 1.0),)
+
+
+class Dot(Op):
+    """A whole neuron's sum in one node, its inputs ``(w₁ … wₙ, x₁ … xₙ, b)``.
+
     The sum runs left to right from ``b``, exactly as the lecture's
     ``sum((wi*xi for ...), b)``, so the fused and unfused neurons agree to the bit.
     """
+
+    formula = "w·x + b = b + w₁x₁ + … + wₙxₙ"
+    derivative = "∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1"
 
     def takes(self, n: int) -> bool:
         return n % 2 == 1
@@ -430,13 +545,15 @@ class Dot(Op):
 
 
 class Where(Op):
-    """One of two inputs, by a condition fixed when the node is made: a if condition else b;
-    ∂/∂a = 1 if condition else 0, ∂/∂b the other way round.
+    """One of two inputs, by a condition fixed when the node is made.
 
     Gradient graphs (``create_graph=True``) use it where a rule chooses between two
     formulas, so that the branch not taken still receives a zero gradient, exactly as
     PyTorch's ``where`` does (0 times an infinite local derivative is then nan there too).
     """
+
+    formula = "a if condition else b"
+    derivative = "∂/∂a = 1 if condition else 0, ∂/∂b the other way round"
 
     arity = 2
     take_first: bool
@@ -471,12 +588,15 @@ RELU = ReLU("ReLU")
 ABS = Abs("abs")
 SIN = Sin("sin")
 COS = Cos("cos")
+LOG1P = Log1p("log1p")
+EXPM1 = Expm1("expm1")
 DOT = Dot("dot")
 WHERE_FIRST = Where(True)
 WHERE_SECOND = Where(False)
 
 OPS: dict[str, Op] = {
-    op: op for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, SIN, COS, DOT)
+    op: op
+    for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS, SIN, COS, LOG1P, EXPM1, DOT)
 }
 """Every fixed operation by its symbol (``x ** c`` ops are made per constant)."""
 

@@ -214,7 +214,7 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr, maximize)
+        super().__init__(params, lr, maximize=maximize)
         self.momentum = _hyper("momentum", momentum)
         self.dampening = _hyper("dampening", dampening, low=-math.inf)
         self.weight_decay = _hyper("weight_decay", weight_decay)

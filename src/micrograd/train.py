@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from micrograd.checks import as_float, describe, index
-from micrograd.compile import compile as compile_step
+from micrograd.checks import describe, index
+from micrograd.compiler import compile as compile_step
 from micrograd.data import MAX_SAMPLES, as_inputs, as_targets
 from micrograd.engine import Value, no_grad
-from micrograd.losses import CLASSIFICATION_LOSSES, LOSSES, Loss, get_loss, l2_regularization
+from micrograd.losses import Loss, Objective, l2_regularization, objective
 from micrograd.optim import OPTIMIZERS, Optimizer, Schedule
 
 __all__ = [
@@ -74,23 +74,17 @@ def _floats(output: Any) -> Any:
     return [v.data for v in output]
 
 
-def _objective(model: Model, loss: Loss, l2: float, outputs: list[Any], targets: list[Any]) -> Value:
-    total = loss(outputs, targets)
-    return total + l2_regularization(model.parameters(), l2) if l2 else total
-
-
-def make_step(model: Model, loss: str | Loss, l2: float = 0.0) -> StepFn:
+def make_step(model: Model, loss: str | Loss | Objective, l2: float = 0.0) -> StepFn:
     """The eager training step: forward every sample, loss (+ l2·Σp²), ``backward()``.
 
-    ``loss`` is a name from ``micrograd.losses.LOSSES`` or a function
-    ``loss(outputs, targets) -> Value``.
+    ``loss`` is a name from ``micrograd.losses.LOSSES``, a function
+    ``loss(outputs, targets) -> Value``, or an :class:`~micrograd.losses.Objective`.
     """
-    loss_fn = get_loss(loss)
-    l2 = _check_l2(l2)
+    goal = objective(loss, l2)
 
     def step(X: list[list[float]], y: list[Any]) -> tuple[float, list[Any]]:
         outputs = [model(x) for x in X]
-        total = _objective(model, loss_fn, l2, outputs, y)
+        total = goal(model.parameters(), outputs, y)
         total.backward()
         return total.data, [_floats(o) for o in outputs]
 
@@ -98,7 +92,7 @@ def make_step(model: Model, loss: str | Loss, l2: float = 0.0) -> StepFn:
 
 
 def make_compiled_step(
-    model: Model, loss: str | Loss, l2: float = 0.0, *, reduction: str = "mean", backend: str = "auto"
+    model: Model, loss: str | Loss | Objective, l2: float = 0.0, *, reduction: str = "mean", backend: str = "auto"
 ) -> StepFn:
     """The training step as generated code (:func:`micrograd.compile`): the same loss and
     gradients as :func:`make_step` (to rounding), many times faster.
@@ -110,12 +104,11 @@ def make_compiled_step(
     becomes a one-hot row y and the loss of a sample Σ_c y_c·cross_entropy(z, c).
     Targets are checked by the loss itself, eagerly, the first time each value is seen.
     """
-    loss_fn = get_loss(loss)
-    l2 = _check_l2(l2)
+    goal = objective(loss, l2)
+    loss_fn, l2, one_hot = goal.loss, goal.l2, goal.one_hot
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
     params = model.parameters()
-    one_hot = loss_fn is LOSSES["cross_entropy"]
 
     def sample_loss(x: Any, t: Any) -> tuple[Value, Any]:
         out = model(x)
@@ -201,7 +194,7 @@ class Evaluation:
 
 
 def evaluate(
-    model: Model, X: Any, y: Any, loss: str | Loss, l2: float = 0.0, with_accuracy: bool | None = None
+    model: Model, X: Any, y: Any, loss: str | Loss | Objective, l2: float = 0.0, with_accuracy: bool | None = None
 ) -> Evaluation:
     """The loss and accuracy of ``model`` on (X, y), computed without recording a graph.
 
@@ -210,12 +203,12 @@ def evaluate(
     """
     rows = as_inputs(X, getattr(model, "nin", None))
     targets = as_targets(y, len(rows))
-    loss_fn = get_loss(loss)
+    goal = objective(loss, l2)
     with no_grad():
         outputs = [model(x) for x in rows]
-        total = _objective(model, loss_fn, _check_l2(l2), outputs, targets)
+        total = goal(model.parameters(), outputs, targets)
     values = [_floats(o) for o in outputs]
-    acc = accuracy(values, targets) if _wants_accuracy(loss, with_accuracy) else None
+    acc = accuracy(values, targets) if _wants_accuracy(goal, with_accuracy) else None
     return Evaluation(total.data, acc, values)
 
 
@@ -270,13 +263,6 @@ class History:
         }
 
 
-def _check_l2(l2: Any) -> float:
-    value = as_float("l2", l2)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    return value
-
-
 def _check_batch_size(batch_size: Any) -> int | None:
     if batch_size is None:
         return None
@@ -289,10 +275,10 @@ def _check_batch_size(batch_size: Any) -> int | None:
         ) from None
 
 
-def _wants_accuracy(loss: str | Loss, requested: bool | None) -> bool:
+def _wants_accuracy(goal: Objective, requested: bool | None) -> bool:
     if requested is not None:
         return bool(requested)
-    return any(loss == name or loss is LOSSES[name] for name in CLASSIFICATION_LOSSES)
+    return goal.classification
 
 
 class _Progress:
@@ -438,15 +424,14 @@ def fit(
         )
     rows = as_inputs(X, getattr(model, "nin", None))
     targets = as_targets(y, len(rows))
-    loss_fn = get_loss(loss)
-    l2 = _check_l2(l2)
+    goal = objective(loss, l2)
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise ValueError("validation must be a pair (X_val, y_val)")
         val_rows = as_inputs(validation[0], getattr(model, "nin", None))
         val_targets = as_targets(validation[1], len(val_rows))
-    with_acc = _wants_accuracy(loss, with_accuracy)
-    compute = step if step is not None else make_step(model, loss_fn, l2)
+    with_acc = _wants_accuracy(goal, with_accuracy)
+    compute = step if step is not None else make_step(model, goal)
     rng = random.Random(seed) if shuffle else None
 
     history = History()
@@ -487,7 +472,7 @@ def fit(
                     break
                 val = None
                 if validation is not None and history.epochs == epoch + 1:
-                    result = evaluate(model, val_rows, val_targets, loss_fn, l2, with_acc)
+                    result = evaluate(model, val_rows, val_targets, goal, with_accuracy=with_acc)
                     history.val_loss.append(result.loss)
                     if result.accuracy is not None:
                         history.val_accuracy.append(result.accuracy)

@@ -21,6 +21,9 @@ _Op = TypeVar("_Op", bound="ArrayOp")
 
 __all__ = [
     "ArrayOp",
+    "LogSoftmax",
+    "Softmax",
+    "NLLLoss",
     "Expand",
     "Matmul",
     "Sum",
@@ -317,3 +320,57 @@ class Select(ArrayOp):
 
     def backward(self, m, g, out, a, b):
         return m.where(self.condition, g, 0.0), m.where(self.condition, 0.0, g)
+
+
+# --- the softmax family (see micrograd.tensor.softmax for the math) ---------------------------
+
+
+class LogSoftmax(ArrayOp):
+    """log softmax(x) along dim;  ∂/∂x = g - e^out · Σ_dim g."""
+
+    arity = 1
+    dim: int
+
+    def __new__(cls, dim: int) -> LogSoftmax:
+        return super().__new__(cls, "log_softmax", dim=dim)
+
+    def forward(self, m, x):
+        shifted = x - m.amax(x, (self.dim,), True)
+        return shifted - m.log(m.sum(m.exp(shifted), (self.dim,), True))
+
+    def backward(self, m, g, out, x):
+        return (g - m.exp(out) * m.sum(g, (self.dim,), True),)
+
+
+class Softmax(ArrayOp):
+    """e^x / Σ e^x along dim;  ∂/∂x = out · (g - Σ_dim g·out)."""
+
+    arity = 1
+    dim: int
+
+    def __new__(cls, dim: int) -> Softmax:
+        return super().__new__(cls, "softmax", dim=dim)
+
+    def forward(self, m, x):
+        e = m.exp(x - m.amax(x, (self.dim,), True))
+        return e / m.sum(e, (self.dim,), True)
+
+    def backward(self, m, g, out, x):
+        return (out * (g - m.sum(g * out, (self.dim,), True)),)
+
+
+class NLLLoss(ArrayOp):
+    """-(1/N) Σᵢ logp[i, tᵢ] for log-probabilities (N, C) and class targets t;  ∂/∂logp[i, tᵢ] = -g / N."""
+
+    arity = 1
+    key: Any  # (arange(N), targets): the entry of each row's target class
+    batch: int
+
+    def __new__(cls, key: Any, batch: int) -> NLLLoss:
+        return super().__new__(cls, "nll_loss", key=key, batch=batch)
+
+    def forward(self, m, logp):
+        return -m.sum(m.index(logp, self.key), None, False) / self.batch
+
+    def backward(self, m, g, out, logp):
+        return (m.index_add(logp.shape, self.key, m.broadcast_to(-g / self.batch, (self.batch,)), True),)

@@ -9,8 +9,9 @@ mathematically: softmax(x) = softmax(x - c)) and have a short exact gradient:
 * cross_entropy(logits, targets) = nll(log_softmax(logits)), the mean over the batch of
   -log p[target], as PyTorch composes it;   ∂nll/∂logp[i, tᵢ] = -g / N.
 
-The sums run over ``dim`` (the classes). Like the other array rules they reach their
-arrays only through the backend ``m``.
+The sums run over ``dim`` (the classes). The three rules live with the other array rules
+in :mod:`micrograd.tensor.arrayops` (so that Tensor's methods need not import this module);
+like them they reach their arrays only through the backend ``m``.
 """
 
 from __future__ import annotations
@@ -19,61 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensor.arrayops import ArrayOp
+from micrograd.tensor.arrayops import LogSoftmax, NLLLoss, Softmax
 from micrograd.tensor.tensor import Tensor, _apply, _dims
 
-__all__ = ["LogSoftmax", "Softmax", "NLLLoss", "log_softmax", "softmax", "cross_entropy"]
-
-
-class LogSoftmax(ArrayOp):
-    """log softmax(x) along dim;  ∂/∂x = g - e^out · Σ_dim g."""
-
-    arity = 1
-    dim: int
-
-    def __new__(cls, dim: int) -> LogSoftmax:
-        return super().__new__(cls, "log_softmax", dim=dim)
-
-    def forward(self, m, x):
-        shifted = x - m.amax(x, (self.dim,), True)
-        return shifted - m.log(m.sum(m.exp(shifted), (self.dim,), True))
-
-    def backward(self, m, g, out, x):
-        return (g - m.exp(out) * m.sum(g, (self.dim,), True),)
-
-
-class Softmax(ArrayOp):
-    """e^x / Σ e^x along dim;  ∂/∂x = out · (g - Σ_dim g·out)."""
-
-    arity = 1
-    dim: int
-
-    def __new__(cls, dim: int) -> Softmax:
-        return super().__new__(cls, "softmax", dim=dim)
-
-    def forward(self, m, x):
-        e = m.exp(x - m.amax(x, (self.dim,), True))
-        return e / m.sum(e, (self.dim,), True)
-
-    def backward(self, m, g, out, x):
-        return (out * (g - m.sum(g * out, (self.dim,), True)),)
-
-
-class NLLLoss(ArrayOp):
-    """-(1/N) Σᵢ logp[i, tᵢ] for log-probabilities (N, C) and class targets t;  ∂/∂logp[i, tᵢ] = -g / N."""
-
-    arity = 1
-    key: Any  # (arange(N), targets): the entry of each row's target class
-    batch: int
-
-    def __new__(cls, key: Any, batch: int) -> NLLLoss:
-        return super().__new__(cls, "nll_loss", key=key, batch=batch)
-
-    def forward(self, m, logp):
-        return -m.sum(m.index(logp, self.key), None, False) / self.batch
-
-    def backward(self, m, g, out, logp):
-        return (m.index_add(logp.shape, self.key, m.broadcast_to(-g / self.batch, (self.batch,)), True),)
+__all__ = ["log_softmax", "softmax", "cross_entropy"]
 
 
 def _float_tensor(x: Any, what: str) -> Tensor:

@@ -46,10 +46,12 @@ from micrograd.tensor.arrayops import (
     Expand,
     Extreme,
     Index,
+    LogSoftmax,
     Mean,
     Permute,
     Reshape,
     Select,
+    Softmax,
     Stack,
     Sum,
     TakeAlong,
@@ -782,15 +784,15 @@ class Tensor:
 
     def softmax(self, dim: int = -1) -> Tensor:
         """e^x / Σ e^x along ``dim``, one fused node (see :func:`micrograd.tensor.softmax`)."""
-        from micrograd.tensor.softmax import softmax
-
-        return softmax(self, dim)
+        self._need_float("softmax")
+        (d,) = _dims(dim, self.ndim, "softmax")
+        return _apply(Softmax(d), (self,))
 
     def log_softmax(self, dim: int = -1) -> Tensor:
         """log softmax along ``dim``, one fused node."""
-        from micrograd.tensor.softmax import log_softmax
-
-        return log_softmax(self, dim)
+        self._need_float("log_softmax")
+        (d,) = _dims(dim, self.ndim, "log_softmax")
+        return _apply(LogSoftmax(d), (self,))
 
 
 def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
