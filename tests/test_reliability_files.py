@@ -70,7 +70,7 @@ def edited_documents(draw):
                 del parent[path[-1]]
             elif isinstance(parent, dict):
                 parent[draw(st.text(max_size=12))] = draw(json_values)
-            else:
+            elif isinstance(parent, list):
                 parent.append(draw(json_values))
         except (KeyError, IndexError, TypeError):
             continue  # an earlier edit removed or replaced this entry's container
