@@ -73,11 +73,20 @@ def test_the_suffix_picks_the_format(tmp_path, suffix, magic):
 
 
 @needs_dot
-def test_the_default_output_is_graph_svg_in_the_current_directory(tmp_path):
+def test_the_default_output_is_graph_svg_in_micrograd_out_like_every_command(tmp_path):
+    """demo and explore write into ./micrograd-out/ unless told otherwise; so does graph."""
     result = run("x", "--set", "x=1", cwd=tmp_path)
     assert result.returncode == 0
-    assert result.stdout.splitlines() == ["x = 1", "∂/∂x = 1", "wrote graph.svg (1 value, 0 operations)"]
-    assert (tmp_path / "graph.svg").read_text().count('class="node"') == 1
+    written = Path("micrograd-out") / "graph.svg"
+    assert result.stdout.splitlines() == ["x = 1", "∂/∂x = 1", f"wrote {written} (1 value, 0 operations)"]
+    assert (tmp_path / written).read_text().count('class="node"') == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["micrograd-out"]
+
+
+def test_output_directories_are_made_as_needed(tmp_path):
+    result = run("x", "--set", "x=1", "-o", "new/dir/g.dot", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "new" / "dir" / "g.dot").read_text().startswith("digraph")
 
 
 def test_an_expression_starting_with_minus_goes_after_double_dash(tmp_path):
@@ -105,9 +114,10 @@ def test_unused_names_are_noted(tmp_path):
         (["--", "-" * 9000 + "1"], "nested too deeply"),
         (["x", "--set", "x"], "cannot read 'x': write NAME=NUMBER"),
         (["x", "--set", "x=two"], "the value of x must be a number, got 'two'"),
+        (["x", "--set", "x=1e-400"], "the value of x, 1e-400, is too small for a float: it would be 0"),
+        (["x", "--set", "x=-2.5E-330"], "the value of x, -2.5E-330, is too small for a float: it would be 0"),
         (["x", "--set", "x=1", "-o", "graph.jpeg"], "cannot tell the format of 'graph.jpeg'"),
         (["x*x*x*x", "--set", "x=1", "--max-nodes", "3"], "the graph has 4 values, more than --max-nodes 3"),
-        (["x", "--set", "x=1", "-o", "missing-dir/graph.dot"], "cannot write missing-dir/graph.dot"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_exit_code_2(tmp_path, args, message):

@@ -262,3 +262,48 @@ def test_serve_answers_on_localhost(tmp_path):
 def test_write_page_creates_the_directory(tmp_path):
     path = write_page(record_graph(Value(2.0, label="x") ** 2), tmp_path / "a" / "b" / "x.html")
     assert path.exists() and embedded_recording(path.read_text(encoding="utf-8"))["nodes"][0]["name"] == "x"
+
+
+@needs_dot
+def test_a_value_used_at_many_depths_is_laid_out_again_at_each_use():
+    """x+x+...+x with 200 terms: the page draws x beside each later use, as draw_dot does, so
+    Graphviz lays it out in seconds instead of timing out; every copy is the same value on the page."""
+    x = Value(1.0, label="x")
+    total = x
+    for _ in range(199):
+        total = total + x
+    recording = record_graph(total)
+    x_id = next(node["id"] for node in recording["nodes"] if node["name"] == "x")
+    copies = recording["layout"]["copies"][x_id]
+    assert len(copies) > 50
+    assert all(copy in recording["layout"]["boxes"] for copy in copies)
+    from_x = [edge for edge in recording["layout"]["edges"] if edge["from"] == x_id]
+    boxes = [edge["box"] for edge in from_x]
+    assert sorted(boxes) == sorted([x_id] * (len(from_x) - len(copies)) + copies)  # one edge from each copy
+    assert x_id in boxes
+
+
+def test_a_layout_that_times_out_is_one_line_and_exit_code_2(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    import micrograd.explore as explore
+    from micrograd.cli import main
+
+    def too_slow(command, **options):
+        raise subprocess.TimeoutExpired(command, options["timeout"])
+
+    monkeypatch.setattr(explore.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(explore.subprocess, "run", too_slow)
+    assert main(["explore", "x*x", "--set", "x=3", "-o", "unused.html"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"micrograd: error: Graphviz's dot took more than {explore.LAYOUT_TIMEOUT} s to lay out")
+
+
+def test_port_without_serve_is_an_error(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    from micrograd.cli import main
+
+    assert main(["explore", "x", "--set", "x=1", "--port", "8080"]) == 2
+    err = capsys.readouterr().err
+    assert err == "micrograd: error: --port applies only with --serve\n"
+    assert list(tmp_path.iterdir()) == []

@@ -200,7 +200,11 @@ def test_a_big_graph_says_so(tmp_path, open_page):
     page, _ = open_page(write_page(record_graph(total), tmp_path / "big.html"))
     assert page.is_visible("#graph-note")
     assert "This graph has 301 values" in page.text_content("#graph-note")
-    assert page.eval_on_selector_all("#graph .value", "gs => gs.length") <= 150
+    assert page.eval_on_selector_all("#graph .value:not(.copy)", "gs => gs.length") <= 150
+    # x feeds a sum at every depth: it is drawn again beside each later use, the same value on every box
+    copies = page.eval_on_selector_all("#graph .value.copy", "gs => gs.map(g => g.dataset.node)")
+    assert len(copies) > 20 and len(set(copies)) == 1
+    assert page.is_visible("#copy-legend")
 
 
 def test_training_view_follows_the_slider(tmp_path, open_page):

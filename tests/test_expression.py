@@ -230,6 +230,9 @@ def test_evaluate_checks_its_arguments():
 def test_parse_assignments():
     assert parse_assignments(["x=2", "w=-3", " b = 6.88 ", "y_1=1e-3"]) == {"x": 2.0, "w": -3.0, "b": 6.88, "y_1": 1e-3}
     assert parse_assignments(["z=inf"]) == {"z": math.inf}
+    zeros = parse_assignments(["a=0", "b=-0.0", "c=0e-400", "d=0.000e5"])
+    assert zeros == {"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0} and math.copysign(1, zeros["b"]) == -1
+    assert parse_assignments(["tiny=5e-324"]) == {"tiny": 5e-324}  # the smallest float, not rounded to 0
 
 
 @pytest.mark.parametrize(
@@ -244,6 +247,8 @@ def test_parse_assignments():
         (["x=two"], "the value of x must be a number, got 'two'"),
         (["x=1", "x=2"], "x is given a value twice"),
         (["x=1e999"], "too large for a float"),
+        (["x=1e-400"], "the value of x, 1e-400, is too small for a float: it would be 0"),
+        (["x=2e-324"], "the value of x, 2e-324, is too small for a float: it would be 0"),
     ],
 )
 def test_bad_assignments_are_named(items, fragment):

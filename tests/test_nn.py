@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from micrograd import MLP, Layer, Module, Neuron, Value, topological_order
-from micrograd.nn import ACTIVATIONS
+from micrograd.nn import ACTIVATIONS, Parameter
 
 
 def test_original_reprs_and_parameter_counts():
@@ -18,8 +18,13 @@ def test_original_reprs_and_parameter_counts():
     assert repr(Neuron(2)) == "ReLUNeuron(2)"
     assert repr(Neuron(3, nonlin=False)) == "LinearNeuron(3)"
     assert repr(Layer(2, 2)) == "Layer of [ReLUNeuron(2), ReLUNeuron(2)]"
-    assert repr(model).startswith("MLP of [Layer of [ReLUNeuron(2), ")
-    assert repr(model).endswith("Layer of [LinearNeuron(16)]]")
+    assert repr(model) == (
+        "MLP(\n"
+        "  (layers.0): Layer of 16 × ReLUNeuron(2)\n"
+        "  (layers.1): Layer of 16 × ReLUNeuron(16)\n"
+        "  (layers.2): Layer of 1 × LinearNeuron(16)\n"
+        ")"
+    )
     assert len(model.parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1 == 337
 
 
@@ -183,9 +188,9 @@ def test_load_state_dict_needs_a_mapping():
 def test_custom_module_finds_parameters_in_attributes():
     class Affine(Module):
         def __init__(self):
-            self.scale = Value(2.0)
+            self.scale = Parameter(2.0)
             self.inner = Neuron(1, nonlin=False)
-            self.extras = [Value(1.0), Value(3.0)]
+            self.extras = [Parameter(1.0), Parameter(3.0)]
             self.note = "not a parameter"
 
     names = [n for n, _ in Affine().named_parameters()]

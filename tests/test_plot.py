@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import random
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +182,28 @@ def test_missing_matplotlib_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
     with pytest.raises(ImportError, match='pip install "micrograd\\[viz\\]"'):
         plot_fit(MLP(1, [1]), [0.0, 1.0], [0.0, 1.0])
+
+
+def test_figures_display_as_images_in_a_fresh_jupyter_kernel(tmp_path):
+    """A figure as the last expression of a cell shows as a picture, with no %matplotlib inline first:
+    micrograd draws without pyplot, so IPython's inline backend never registers Figure; the figure
+    itself must say how it looks as a PNG."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    cells = [
+        "from micrograd.data import sine\nfrom micrograd.nn import MLP\nfrom micrograd.plot import plot_fit",
+        "X, y = sine(20)\nplot_fit(MLP(1, [4, 1]), X, y)",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    setup = f"import sys; sys.path.insert(0, {src!r})"
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(setup))
+    kernel = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": tmp_path}})
+    kernel.execute()
+    (shown,) = notebook.cells[-1].outputs
+    assert shown["output_type"] == "execute_result"
+    assert "image/png" in shown["data"], shown["data"]
+    png = base64.b64decode(shown["data"]["image/png"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000

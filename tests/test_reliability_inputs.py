@@ -50,6 +50,11 @@ def _with_bad_weight(value):
     model.load_state_dict(state)
 
 
+class _PlainValues(micrograd.Module):
+    def __init__(self):
+        self.w = [Value(1.0), Value(2.0)]
+
+
 # (what you do, the call, the error type, a regular expression its message must match)
 CATALOGUE = [
     # engine
@@ -91,6 +96,9 @@ CATALOGUE = [
      r"state\['layers.0.neurons.0.w.0'\] is nan: every parameter must be a finite number"),
     ("state_dict inf weight", lambda: _with_bad_weight(-INF),
      ValueError, r"is -inf: every parameter must be a finite number"),
+    ("train() with a string", lambda: _model().train("no"), TypeError, r"train\(\) expects True or False, got str"),
+    ("zero_grad set_to_none not a bool", lambda: _model().zero_grad(set_to_none=None), TypeError,
+     r"set_to_none must be True or False, got NoneType: None"),
     # optim
     ("negative learning rate", lambda: optim.SGD(_model().parameters(), lr=-1), ValueError,
      r"Invalid learning rate value: -1.0 \(it must be a finite number >= 0\)"),
@@ -98,6 +106,8 @@ CATALOGUE = [
     ("text learning rate", lambda: optim.SGD(_model().parameters(), lr="a"), TypeError,
      r"learning rate must be a number, got str"),
     ("no parameters", lambda: optim.SGD([], lr=1.0), ValueError, r"SGD got an empty parameter list"),
+    ("a module of Values but no Parameters", lambda: optim.SGD(_PlainValues(), lr=1.0), ValueError,
+     r"SGD got an empty parameter list: _PlainValues holds Values \('w.0', 'w.1'\) but no Parameter"),
     ("parameters that are not Values", lambda: optim.SGD([1.0], lr=1.0), TypeError,
      r"SGD: parameter 0 must be a Value, got float"),
     ("a number instead of parameters", lambda: optim.RMSprop(5, lr=1.0), TypeError,
@@ -108,6 +118,13 @@ CATALOGUE = [
     ("nesterov without momentum", lambda: optim.SGD(_model().parameters(), lr=0.1, nesterov=True), ValueError,
      r"Nesterov momentum requires a momentum"),
     ("schedule with zero steps", lambda: optim.LinearDecay(0.1, 0.01, 0), ValueError, r"steps must be an int >= 1"),
+    ("optimizer state not a dict", lambda: optim.SGD(_model()).load_state_dict([]), ValueError,
+     r"SGD.load_state_dict expects a dict with 'optimizer', 'hyperparameters' and 'state' .*got list"),
+    ("optimizer state of another optimizer", lambda: optim.SGD(_model()).load_state_dict(
+        optim.Adam(_model()).state_dict()), ValueError, r"this state is for 'Adam', not 'SGD'"),
+    ("optimizer state of another model", lambda: optim.Adam(_model()).load_state_dict(
+        optim.Adam(MLP(2, [1])).state_dict()), ValueError,
+     r"Adam state\['exp_avg'\] must be a list of 13 numbers \(one per parameter\), got 3 entries"),
     # losses
     ("more targets than outputs", lambda: losses.mse_loss([Value(1.0)], [1.0, 2.0]), ValueError,
      r"mse_loss: got 1 outputs but 2 targets"),
@@ -258,7 +275,7 @@ def test_the_demo_command_reports_divergence_in_one_line(capsys, tmp_path):
         warnings.simplefilter("default")
         code = cli.main(["demo", "moons", "--lr", "1e10", "--epochs", "30", "--quiet", "--out", str(tmp_path)])
     captured = capsys.readouterr()
-    assert code == 0
+    assert code == cli.EXIT_DIVERGED == 4
     assert "(diverged)" in captured.out
     assert captured.err.splitlines() == [
         captured.err.strip()

@@ -294,3 +294,45 @@ def test_where_nodes_of_gradient_graphs_name_the_input_they_pass_on():
     into = [(nodes[tail][0], attrs) for tail, head, attrs in edges if head == where_id]
     assert [re.search(r'label=("[^"]*"|\S+)', attrs)[1].strip('"') for _, attrs in into] == ["not taken", "taken"]
     assert [label for label, _ in into] == ["{  | data 0.0000 | grad 0.0000 }", "{  | data 1.0000 | grad 0.0000 }"]
+
+
+def test_a_value_used_at_many_depths_is_drawn_again_at_each_use():
+    """x+x+...+x: one x feeding 60 additions would make dot lay out 60 edges across 60 ranks
+    (minutes with Graphviz 2.43); instead x is drawn where it is first used and again,
+    dashed and with the same label, data and grad, beside each later use."""
+    x = Value(1.0, label="x")
+    total = x
+    for _ in range(59):
+        total = total + x
+    total.backward()
+    nodes, edges = parse(draw_dot(total))
+    x_boxes = [i for i, (label, _) in nodes.items() if label == "{ x | data 1.0000 | grad 60.0000 }"]
+    assert len(x_boxes) == 59  # the first addition, x + x, takes the value itself twice
+    solid = [i for i in x_boxes if "dashed" not in nodes[i][1]]
+    assert len(solid) == 1  # the value itself; the others are its copies
+    for box in x_boxes:
+        assert sum(1 for tail, _, _ in edges if tail == box) == (2 if box in solid else 1)
+    assert "dashed" in nodes[x_boxes[-1]][1]
+    assert 'label="dashed boxes: a value used in many places, drawn again at each use' in draw_dot(total).source
+
+
+def test_a_product_with_a_hundred_factors_repeats_its_many_use_factor():
+    x, y = Value(2.0, label="x"), Value(1.01, label="y")
+    out = x
+    for _ in range(99):
+        out = out * y
+    out.backward()
+    nodes, _ = parse(draw_dot(out))
+    assert len([label for label in records(nodes) if label.startswith("{ y |")]) == 99
+    assert len([label for label in records(nodes) if label.startswith("{ x |")]) == 1
+
+
+def test_values_used_a_few_times_or_side_by_side_are_drawn_once():
+    """The lecture's pictures stay node for node: a value used twice, and the inputs of an MLP
+    (each feeding every neuron of a layer, all at one depth), are one box each."""
+    x = Value(3.0, label="x")
+    y = (x * x + x) * x  # three uses at three depths
+    assert not any("dashed" in attrs for _, attrs in parse(draw_dot(y))[0].values())
+    model = MLP(3, [16, 16, 1], fused=False, rng=random.Random(0))
+    nodes, _ = parse(draw_dot(model([1.0, 2.0, 3.0]), max_nodes=5000))
+    assert not any("dashed" in attrs for _, attrs in nodes.values())

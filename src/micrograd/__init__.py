@@ -12,7 +12,7 @@ from micrograd.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, 
 from micrograd.compile import compile
 from micrograd.engine import Value, dot, grad, is_grad_enabled, no_grad, topological_order
 from micrograd.gradcheck import GradcheckError, gradcheck
-from micrograd.nn import MLP, Layer, Module, Neuron
+from micrograd.nn import MLP, Layer, Module, Neuron, Parameter
 
 __version__ = "1.0.0"
 
@@ -26,6 +26,7 @@ __all__ = [
     "gradcheck",
     "GradcheckError",
     "Module",
+    "Parameter",
     "Neuron",
     "Layer",
     "MLP",

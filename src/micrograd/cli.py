@@ -2,15 +2,22 @@
 
 Each subcommand is one function decorated with :func:`subcommand`: it receives
 the sub-parser collection, adds its parser and arguments, and sets ``run`` to the
-function that executes it (``run(args) -> exit code``). Every mistake in the
-arguments ends the program with one line ``micrograd: error: ...`` on stderr and
-exit code 2, never a traceback.
+function that executes it (``run(args) -> exit code``). Every failure ends the
+program with one line ``micrograd: error: ...`` on stderr, never a traceback, and
+one of these exit codes:
+
+- 0: done;
+- 2 (:data:`EXIT_USAGE`): a mistake in what was asked (an argument, an expression, a graph too large);
+- 3 (:data:`EXIT_CANNOT_WRITE`): the system refused to write a file or directory
+  (name too long, permission denied, disk full, no such directory);
+- 4 (:data:`EXIT_DIVERGED`): training diverged (the loss or a gradient stopped being finite);
+  the results from before that step are still written;
+- 130 (:data:`EXIT_INTERRUPTED`): stopped by Ctrl-C (a demo still writes what it learned).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import os
 import sys
@@ -20,9 +27,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-__all__ = ["main", "subcommand", "CommandError"]
+__all__ = [
+    "main",
+    "subcommand",
+    "CommandError",
+    "EXIT_USAGE",
+    "EXIT_CANNOT_WRITE",
+    "EXIT_DIVERGED",
+    "EXIT_INTERRUPTED",
+]
 
 PROG = "micrograd"
+
+EXIT_USAGE = 2
+EXIT_CANNOT_WRITE = 3
+EXIT_DIVERGED = 4
+EXIT_INTERRUPTED = 130
 
 Subparsers = Any  # argparse's _SubParsersAction, which has no public name
 _SUBCOMMANDS: list[Callable[[Subparsers], None]] = []
@@ -92,14 +112,14 @@ def integer(text: str) -> int:
 def writable_directory(path: str) -> Path:
     """Create ``path`` (and its parents) if needed and check that files can be written in it."""
     directory = Path(path)
-    if directory.exists() and not directory.is_dir():
-        _fail(f"--out {path!r} exists and is not a directory")
     try:
+        if directory.exists() and not directory.is_dir():
+            _fail(f"--out {path!r} exists and is not a directory")
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=directory):
             pass
     except OSError as e:
-        _fail(f"cannot write to --out directory {path!r}: {e.strerror or e}")
+        raise OSError(f"cannot write to --out directory {path!r}: {e.strerror or e}") from None
     return directory
 
 
@@ -136,8 +156,6 @@ def _add_demo(subparsers: Subparsers) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from micrograd.demos import DEMOS, run_demo
 
-    if importlib.util.find_spec("matplotlib") is None:
-        _fail('the demos draw their pictures with Matplotlib: pip install "micrograd[demo]"')
     out = writable_directory(args.out)
     demo = DEMOS[args.name]
     if not args.quiet:
@@ -148,7 +166,12 @@ def _run_demo(args: argparse.Namespace) -> int:
     print(result.summary(), flush=True)
     if not args.quiet:
         print("wrote " + ", ".join(str(path) for path in result.files))
-    return 130 if result.history.interrupted else 0
+    if result.skipped:
+        names = ", ".join(path.name for path in result.skipped)
+        print(f"{PROG}: note: skipped {names}: {result.skipped_reason}", file=sys.stderr, flush=True)
+    if result.history.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_DIVERGED if result.history.diverged else 0
 
 
 # --- micrograd graph --------------------------------------------------------------------
@@ -192,26 +215,28 @@ def _show_warning(message: Warning | str, category: type[Warning], *rest: Any, *
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 success, 2 bad arguments, 130 interrupted)."""
+    """Run the command line; returns the exit code (0 done, 2 a mistake in the arguments, 3 a file that cannot
+    be written, 4 training diverged, 130 interrupted)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # a bare `micrograd`: show what it can do
         parser.print_help()
-        return 2
+        return EXIT_USAGE
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return args.run(args)
     except (CommandError, ValueError) as e:
         print(f"{PROG}: error: {one_line(e)}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except BrokenPipeError:  # the reader went away, e.g. `micrograd demo | head -1`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except OSError as e:
-        print(f"{PROG}: error: {one_line(e)}", file=sys.stderr)
-        return 1
+    except OSError as e:  # a picture or model the disk refused: e.g. "cannot write out/moons_model.json: ..."
+        message = f"cannot write {e.filename}: {e.strerror}" if e.filename and e.strerror else str(e)
+        print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

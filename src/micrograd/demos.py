@@ -187,6 +187,9 @@ class DemoResult:
     seed: int
     targets: list[Any]
     files: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    """Pictures not drawn, because Matplotlib is not installed (see ``skipped_reason``)."""
+    skipped_reason: str = ""
 
     def summary(self) -> str:
         """The one-line result: metrics on the training data, epochs and time."""
@@ -288,26 +291,36 @@ def run_demo(
 
 
 def _write_outputs(result: DemoResult, X: Any, y: Any, out: Path) -> list[Path]:
-    """The demo's pictures and its trained model, written into ``out``."""
+    """The demo's pictures and its trained model, written into ``out``.
+
+    Without Matplotlib the model is still saved; the pictures it would have drawn go to
+    ``result.skipped``, with the reason in ``result.skipped_reason``.
+    """
     from micrograd.plot import plot_decision_boundary, plot_fit, plot_history
 
     demo, model = result.demo, result.model
     out.mkdir(parents=True, exist_ok=True)
-    files = []
+    pictures: list[tuple[Path, Callable[[Path], Any]]] = []
     if demo.kind == "classifier":
-        path = out / f"{demo.name}_decision_boundary.png"
-        plot_decision_boundary(model, X, y, path=path, title=f"{demo.name}: MLP {_sizes(demo)} after "
-                               f"{result.history.epochs} epochs")
-        files.append(path)
+        pictures.append((out / f"{demo.name}_decision_boundary.png", lambda path: plot_decision_boundary(
+            model, X, y, path=path, title=f"{demo.name}: MLP {_sizes(demo)} after {result.history.epochs} epochs")))
     elif demo.kind == "regression":
-        path = out / f"{demo.name}_fit.png"
-        plot_fit(model, X, y, truth=demo.truth, truth_label=demo.truth_label, path=path,
-                 title=f"{demo.name}: MLP {_sizes(demo)} after {result.history.epochs} epochs")
-        files.append(path)
+        pictures.append((out / f"{demo.name}_fit.png", lambda path: plot_fit(
+            model, X, y, truth=demo.truth, truth_label=demo.truth_label, path=path,
+            title=f"{demo.name}: MLP {_sizes(demo)} after {result.history.epochs} epochs")))
     if result.history.steps:
-        path = out / f"{demo.name}_history.png"
-        plot_history(result.history, path=path, title=f"{demo.name}: {demo.loss_name}"
-                     + (f" + {demo.l2:g}·L2" if demo.l2 else ""))
+        pictures.append((out / f"{demo.name}_history.png", lambda path: plot_history(
+            result.history, path=path, title=f"{demo.name}: {demo.loss_name}"
+            + (f" + {demo.l2:g}·L2" if demo.l2 else ""))))
+    try:
+        import matplotlib  # noqa: F401 (only to know whether the pictures can be drawn)
+    except ImportError:
+        result.skipped = [path for path, _ in pictures]
+        result.skipped_reason = 'drawing them needs Matplotlib: pip install "micrograd[demo]"'
+        pictures = []
+    files = []
+    for path, draw in pictures:
+        draw(path)
         files.append(path)
     path = out / f"{demo.name}_model.json"
     model.save(path)

@@ -41,6 +41,7 @@ from micrograd.ops import DOT, FloatMath, Op, PowConst
 __all__ = [
     "MAX_VALUES",
     "DEFAULT_OUTPUT",
+    "LAYOUT_TIMEOUT",
     "record_graph",
     "record_training",
     "render_page",
@@ -55,6 +56,10 @@ MAX_VALUES = 150
 on a projector and the layout takes long, so a part of the graph is shown instead."""
 
 DEFAULT_OUTPUT = Path("micrograd-out") / "explore.html"
+
+LAYOUT_TIMEOUT = 60
+"""Seconds Graphviz's ``dot`` may take to lay out a page's graph before the explorer gives up
+(a graph of at most :data:`MAX_VALUES` values takes a few seconds)."""
 
 _PAGE = "explorer_page"
 _INSTALL_DOT = (
@@ -362,26 +367,49 @@ def _op_label(op: str) -> str:
 
 
 def _layout(nodes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Positions (points, y down) for each value box and operation ellipse, and each edge's Bézier path."""
+    """Positions (points, y down) for each value box and operation ellipse, and each edge's Bézier path.
+
+    A value used at many depths is laid out again beside each later use, as ``draw_dot`` draws it
+    (:data:`micrograd.viz.MAX_USE_DEPTHS`): ``copies`` lists each such value's extra boxes, and an
+    edge's ``box`` is the box it leaves from (``from`` stays the value).
+    """
+    from micrograd.viz import repeated_uses
+
     if shutil.which("dot") is None:
         raise RuntimeError(_INSTALL_DOT)
+    repeated = repeated_uses([(node["id"], node["parents"]) for node in nodes])
+    copies: dict[str, list[str]] = {}
     lines = ["digraph explorer {", 'rankdir=LR; nodesep=0.25; ranksep=0.45; node [fontname="Helvetica"];']
+    boxes = {}
     for node in nodes:
         chars = max(len(node["name"]), len(node["data_text"]) + 5, len(node["grad_text"]) + 5, 11)
-        width = 0.3 + 0.13 * chars
-        lines.append(f'{node["id"]} [shape=box, fixedsize=true, width={width:.2f}, height=0.95, label=""];')
+        boxes[node["id"]] = f"shape=box, fixedsize=true, width={0.3 + 0.13 * chars:.2f}, height=0.95, label=\"\""
+        lines.append(f'{node["id"]} [{boxes[node["id"]]}];')
         if node["parents"]:
             op_width = max(0.55, 0.3 + 0.11 * len(node["op_text"]))
             lines.append(
                 f'{node["id"]}_op [shape=ellipse, fixedsize=true, width={op_width:.2f}, height=0.42, label=""];'
             )
             lines.append(f'{node["id"]}_op -> {node["id"]};')
-            lines.extend(f'{parent} -> {node["id"]}_op;' for parent in node["parents"])
+            for position, parent in enumerate(node["parents"]):
+                tail = parent
+                if (node["id"], position) in repeated:
+                    tail = f'{node["id"]}_op_{position}'
+                    copies.setdefault(parent, []).append(tail)
+                    lines.append(f"{tail} [{boxes[parent]}];")
+                lines.append(f'{tail} -> {node["id"]}_op;')
     lines.append("}")
     try:
-        done = subprocess.run(["dot", "-Tjson0"], input="\n".join(lines), capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["dot", "-Tjson0"], input="\n".join(lines), capture_output=True, text=True, timeout=LAYOUT_TIMEOUT
+        )
     except FileNotFoundError:
         raise RuntimeError(_INSTALL_DOT) from None
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(
+            f"Graphviz's dot took more than {LAYOUT_TIMEOUT} s to lay out the graph of {len(nodes)} values: "
+            "explore a shorter expression"
+        ) from None
     if done.returncode != 0:
         raise RuntimeError(f"Graphviz's dot failed to lay out the graph: {done.stderr.strip()[-300:]}")
     graph = json.loads(done.stdout)
@@ -391,12 +419,13 @@ def _layout(nodes: list[dict[str, Any]]) -> dict[str, Any]:
         x, y = text.split(",")
         return [round(float(x), 2), round(height - float(y), 2)]
 
-    boxes = {}
+    original = {copy: value for value, its_copies in copies.items() for copy in its_copies}
+    positions = {}
     names = []
     for obj in graph.get("objects", []):
         names.append(obj["name"])
         x, y = point(obj["pos"])
-        boxes[obj["name"]] = {
+        positions[obj["name"]] = {
             "x": x,
             "y": y,
             "w": round(float(obj["width"]) * 72, 2),
@@ -407,8 +436,17 @@ def _layout(nodes: list[dict[str, Any]]) -> dict[str, Any]:
         parts = edge["pos"].split()
         end = point(parts[0][2:]) if parts[0].startswith("e,") else None
         path = [point(p) for p in parts if not p.startswith(("e,", "s,"))]
-        edges.append({"from": names[edge["tail"]], "to": names[edge["head"]], "path": path, "end": end})
-    return {"width": round(width, 2), "height": round(height, 2), "boxes": boxes, "edges": edges}
+        tail = names[edge["tail"]]
+        edges.append(
+            {"from": original.get(tail, tail), "box": tail, "to": names[edge["head"]], "path": path, "end": end}
+        )
+    return {
+        "width": round(width, 2),
+        "height": round(height, 2),
+        "boxes": positions,
+        "copies": copies,
+        "edges": edges,
+    }
 
 
 # --- recording a training run -----------------------------------------------------------------
@@ -656,17 +694,20 @@ def add_explore_command(subparsers: Any) -> argparse.ArgumentParser:
         "-o", "--output", default=str(DEFAULT_OUTPUT), help=f"the page to write (default: {DEFAULT_OUTPUT})"
     )
     parser.add_argument("--serve", action="store_true", help="also serve the page on 127.0.0.1 until Ctrl-C")
-    parser.add_argument("--port", type=int, default=0, help="with --serve: the port (default: any free port)")
+    parser.add_argument("--port", type=int, help="with --serve: the port (default: any free port)")
     parser.set_defaults(run=run_explore_command)
     return parser
 
 
 def run_explore_command(args: Any) -> int:
-    """Record, write the page, and serve it if asked. Expected failures are one line on stderr and status 2."""
+    """Record, write the page, and serve it if asked. Expected failures are one line on stderr and status 2;
+    a page that cannot be written raises ``OSError``, which the program reports in one line with status 3."""
     from micrograd.expression import evaluate, parse_assignments
 
     try:
-        if not 0 <= args.port <= 65535:
+        if args.port is not None and not args.serve:
+            raise ValueError("--port applies only with --serve")
+        if not 0 <= (args.port or 0) <= 65535:
             raise ValueError(f"--port must be between 0 and 65535, got {args.port}")
         if args.demo is not None:
             if args.expression is not None or args.assignments:
@@ -688,9 +729,9 @@ def run_explore_command(args: Any) -> int:
             summary = f"{recording['title']} = {root.data:.10g}"
         try:
             path = write_page(recording, args.output)
-        except OSError as e:
+        except OSError as e:  # reported by the program, with its own exit code
             raise OSError(f"cannot write {args.output}: {e.strerror or e}") from None
-    except (ValueError, TypeError, ImportError, OSError, RuntimeError) as e:
+    except (ValueError, TypeError, ImportError, RuntimeError) as e:
         print(f"micrograd: error: {e}", file=sys.stderr)
         return 2
     print(summary)
@@ -698,9 +739,9 @@ def run_explore_command(args: Any) -> int:
     if not args.serve:
         return 0
     try:
-        server, address = start_server(path, args.port)
+        server, address = start_server(path, args.port or 0)
     except OSError as e:
-        print(f"micrograd: error: cannot serve on 127.0.0.1:{args.port}: {e.strerror or e}", file=sys.stderr)
+        print(f"micrograd: error: cannot serve on 127.0.0.1:{args.port or 0}: {e.strerror or e}", file=sys.stderr)
         return 2
     print(f"serving the explorer at {address} (Ctrl-C stops)", flush=True)
     try:

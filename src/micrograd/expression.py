@@ -378,5 +378,7 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
             raise ExpressionError(f"the value of {name} must be a number, got {text!r}") from None
         if math.isinf(value) and "inf" not in text.lower():
             raise ExpressionError(f"the value of {name}, {text}, is too large for a float")
+        if value == 0 and any(digit in "123456789" for digit in text.lower().partition("e")[0]):
+            raise ExpressionError(f"the value of {name}, {text}, is too small for a float: it would be 0")
         variables[name] = value
     return variables

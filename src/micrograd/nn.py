@@ -5,6 +5,11 @@ is layers applied in turn. By default a neuron's ``w·x + b`` is one fused ``dot
 node (its rule is written once in :mod:`micrograd.ops`), which makes the graph ~10×
 smaller; ``fused=False`` builds the lecture's chain of ``*`` and ``+`` nodes instead.
 Both give bit-identical outputs, since the fused sum runs in the same order.
+
+What is trained is explicit: a :class:`Parameter` (a ``Value`` subclass). A module's
+parameters are the ``Parameter`` objects among its attributes and in the lists, tuples,
+dicts and submodules they hold, so a cached activation, a constant ``Value`` or a result
+computed under ``no_grad()`` is never mistaken for one.
 """
 
 from __future__ import annotations
@@ -19,33 +24,109 @@ from micrograd import serialize
 from micrograd.engine import Value, _nary, _to_float
 from micrograd.ops import DOT
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
+__all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 """The activation functions a neuron can apply to w·x + b."""
 
-INITS = ("uniform", "scaled")
-"""Weight initialisations: ``uniform`` is U(-1, 1) as in the original micrograd;
+INITS = ("uniform", "scaled", "lecture")
+"""Weight initialisations: ``uniform`` is U(-1, 1) as in the original micrograd (bias 0);
 ``scaled`` is U(-1, 1)/√fan_in, PyTorch's ``nn.Linear`` range, which keeps deep or
-wide nets and larger learning rates stable."""
+wide nets and larger learning rates stable; ``lecture`` is the lecture's ``Neuron``:
+weights and then the bias drawn from U(-1, 1), neuron by neuron, with tanh as the
+activation unless one is given."""
 
 Input = Any  # a sequence of numbers or Values (a NumPy row is fine), or one number when nin == 1
 
 
+class Parameter(Value):
+    """A Value that a Module trains: ``Module.parameters()`` collects these and nothing else.
+
+    Being a ``Value``, it takes part in arithmetic like any other; results are plain Values.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Parameter(data={self.data}, grad={self.grad})"
+
+
 class Module:
-    """Anything with parameters: finds them by walking its attributes (Values, Modules, lists)."""
+    """Anything with parameters: finds them by walking its attributes (Parameters, Modules,
+    and the lists, tuples and dicts that hold them).
+
+    A subclass may instead define its own ``parameters()`` (as the lecture's modules do);
+    then that list is what ``zero_grad``, ``state_dict``, the optimizers and model files use.
+    """
+
+    training: bool = True
+    """Set by ``train()`` and ``eval()`` for modules that behave differently when training."""
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        """(name, Value) for every parameter, e.g. ``('layers.0.neurons.3.w.1', Value(...))``."""
-        for attr, item in vars(self).items():
-            yield from _named_values(attr, item)
+        """(name, Parameter) for every parameter, e.g. ``('layers.0.neurons.3.w.1', Parameter(...))``.
+
+        Each parameter is listed once, under the first name it is found by.
+        """
+        return _once(_named_parameters(self, "", {id(self)}))
 
     def parameters(self) -> list[Value]:
         """All trainable Values, in a fixed order."""
-        return [p for _, p in self.named_parameters()]
+        if _overrides(self, "named_parameters"):
+            return [p for _, p in self.named_parameters()]
+        return [p for _, p in _once(_walk(self, "", {id(self)}))]  # what super().parameters() extends
 
-    def zero_grad(self) -> None:
-        """Set every parameter's grad to 0 (do this before each backward pass)."""
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, Module) for each direct submodule, e.g. ``('layers.0', Layer(...))``."""
+        seen: set[int] = set()
+        for attr, item in _attributes(self):
+            for name, child in _named_modules_in(attr, item):
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    yield name, child
+
+    def children(self) -> Iterator[Module]:
+        """Each direct submodule once."""
+        for _, child in self.named_children():
+            yield child
+
+    def named_modules(self) -> Iterator[tuple[str, Module]]:
+        """(name, Module) for this module (named ``''``) and every module inside it, depth first."""
+        seen = {id(self)}
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            prefix, module = stack.pop()
+            yield prefix, module
+            found = []
+            for name, child in module.named_children():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    found.append((f"{prefix}.{name}" if prefix else name, child))
+            stack.extend(reversed(found))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, each once, depth first."""
+        for _, module in self.named_modules():
+            yield module
+
+    def train(self, mode: bool = True) -> Module:
+        """Set ``training`` on this module and every module inside it; returns the module."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train() expects True or False, got {type(mode).__name__}: {mode!r}")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """``train(False)``: mark this module and every module inside it as not training."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's grad to 0 (do this before each backward pass).
+
+        ``set_to_none`` is accepted for PyTorch's sake and changes nothing: see
+        ``Optimizer.zero_grad`` for why a Value's grad is 0.0, never None.
+        """
+        _check_set_to_none(set_to_none)
         for p in self.parameters():
             p.grad = 0.0
 
@@ -81,15 +162,91 @@ class Module:
             p.data = values[name]
 
 
-def _named_values(prefix: str, item: Any) -> Iterator[tuple[str, Value]]:
-    if isinstance(item, Value):
+def _attributes(module: Module) -> list[tuple[str, Any]]:
+    return list(getattr(module, "__dict__", {}).items())
+
+
+def _overrides(module: Module, method: str) -> bool:
+    return getattr(type(module), method) is not getattr(Module, method)
+
+
+def _named_parameters(module: Module, prefix: str, modules: set[int]) -> Iterator[tuple[str, Value]]:
+    """A module's (name, parameter) pairs, honouring its own ``parameters()`` or ``named_parameters()``."""
+    if prefix and _overrides(module, "named_parameters"):
+        for name, p in module.named_parameters():
+            yield f"{prefix}.{name}", p
+    elif _overrides(module, "parameters"):
+        names: dict[int, str] = {}
+        for attr, item in _attributes(module):
+            for name, value in _named_values(attr, item, Value, {id(module)}):
+                names.setdefault(id(value), name)
+        for i, p in enumerate(module.parameters()):
+            name = names.get(id(p), str(i))
+            yield (f"{prefix}.{name}" if prefix else name), p
+    else:
+        yield from _walk(module, prefix, modules)
+
+
+def _walk(module: Module, prefix: str, modules: set[int]) -> Iterator[tuple[str, Value]]:
+    for attr, item in _attributes(module):
+        yield from _named_values(f"{prefix}.{attr}" if prefix else attr, item, Parameter, modules)
+
+
+def _once(pairs: Iterator[tuple[str, Value]]) -> Iterator[tuple[str, Value]]:
+    """Each parameter once, under the first name it is found by."""
+    seen: set[int] = set()
+    for name, p in pairs:
+        if id(p) not in seen:
+            seen.add(id(p))
+            yield name, p
+
+
+def _named_values(prefix: str, item: Any, kind: type[Value], modules: set[int]) -> Iterator[tuple[str, Value]]:
+    """Every ``kind`` instance in ``item``, walking Modules, lists, tuples and dicts."""
+    if isinstance(item, kind):
         yield prefix, item
     elif isinstance(item, Module):
-        for name, p in item.named_parameters():
-            yield f"{prefix}.{name}", p
+        if id(item) in modules:
+            return
+        modules.add(id(item))
+        if kind is Parameter:
+            yield from _named_parameters(item, prefix, modules)
+        else:
+            for attr, value in _attributes(item):
+                yield from _named_values(f"{prefix}.{attr}", value, kind, modules)
     elif isinstance(item, (list, tuple)):
         for i, element in enumerate(item):
-            yield from _named_values(f"{prefix}.{i}", element)
+            yield from _named_values(f"{prefix}.{i}", element, kind, modules)
+    elif isinstance(item, dict):
+        for key, element in item.items():
+            yield from _named_values(f"{prefix}.{key}", element, kind, modules)
+
+
+def _named_modules_in(prefix: str, item: Any) -> Iterator[tuple[str, Module]]:
+    if isinstance(item, Module):
+        yield prefix, item
+    elif isinstance(item, (list, tuple)):
+        for i, element in enumerate(item):
+            yield from _named_modules_in(f"{prefix}.{i}", element)
+    elif isinstance(item, dict):
+        for key, element in item.items():
+            yield from _named_modules_in(f"{prefix}.{key}", element)
+
+
+def _no_parameters_hint(module: Module) -> str:
+    """Why a module has no parameters, when it holds Values that are not Parameters."""
+    stray = [name for attr, item in _attributes(module) for name, _ in _named_values(attr, item, Value, {id(module)})]
+    if not stray:
+        return ""
+    return (
+        f": {type(module).__name__} holds Values ({_preview(stray)}) but no Parameter; make the ones to train "
+        "micrograd.nn.Parameter(...), or define parameters()"
+    )
+
+
+def _check_set_to_none(set_to_none: Any) -> None:
+    if not isinstance(set_to_none, bool):
+        raise TypeError(f"set_to_none must be True or False, got {type(set_to_none).__name__}: {set_to_none!r}")
 
 
 def _preview(names: list[str], limit: int = 3) -> str:
@@ -143,16 +300,16 @@ class Neuron(Module):
         rng: random.Random | None = None,
     ) -> None:
         _check_size("nin", nin)
-        if activation is None:
-            activation = "relu" if nonlin else "linear"
-        self.activation = _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
+        if activation is None:
+            activation = ("tanh" if init == "lecture" else "relu") if nonlin else "linear"
+        self.activation = _check_choice("activation", activation, ACTIVATIONS)
         if rng is not None and not callable(getattr(rng, "uniform", None)):
             raise TypeError(f"rng must be a random.Random (or None for the global generator), got {type(rng).__name__}")
         uniform = (rng or random).uniform
         scale = 1.0 / math.sqrt(nin) if init == "scaled" else 1.0
-        self.w = [Value(uniform(-1, 1) * scale) for _ in range(nin)]
-        self.b = Value(0.0)
+        self.w = [Parameter(uniform(-1, 1) * scale) for _ in range(nin)]
+        self.b = Parameter(uniform(-1, 1) if init == "lecture" else 0.0)
         self.fused = bool(fused)
 
     @property
@@ -210,7 +367,10 @@ class MLP(Module):
 
     Hidden layers use ``activation`` (ReLU by default, as in the original micrograd);
     the output layer uses ``output_activation`` (linear by default). The lecture's
-    all-tanh net is ``MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh')``.
+    all-tanh net is ``MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh')``;
+    ``init='lecture'`` also draws each bias from U(-1, 1) as the lecture's ``Neuron`` does
+    and makes tanh the default for both, so under the same ``random.seed``
+    ``MLP(3, [4, 4, 1], init='lecture')`` starts from the lecture's very numbers.
     One output gives a Value; several give a list.
     """
 
@@ -219,8 +379,8 @@ class MLP(Module):
         nin: int,
         nouts: Sequence[int],
         *,
-        activation: str = "relu",
-        output_activation: str = "linear",
+        activation: str | None = None,
+        output_activation: str | None = None,
         init: str = "uniform",
         fused: bool = True,
         rng: random.Random | None = None,
@@ -230,6 +390,11 @@ class MLP(Module):
             raise ValueError(f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], got {nouts!r}")
         for size in nouts:
             _check_size("each layer size in nouts", size)
+        _check_choice("init", init, INITS)
+        if activation is None:
+            activation = "tanh" if init == "lecture" else "relu"
+        if output_activation is None:
+            output_activation = "tanh" if init == "lecture" else "linear"
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("output_activation", output_activation, ACTIVATIONS)
         self.nin = nin
@@ -283,4 +448,10 @@ class MLP(Module):
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
-        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+        """One line per layer, as PyTorch prints a module: ``(layers.0): Layer of 16 × ReLUNeuron(2)``."""
+        lines = [f"{type(self).__name__}("]
+        for i, layer in enumerate(self.layers):
+            kinds = {repr(n) for n in layer.neurons}
+            inside = f"Layer of {len(layer.neurons)} × {kinds.pop()}" if len(kinds) == 1 else repr(layer)
+            lines.append(f"  (layers.{i}): {inside}")
+        return "\n".join([*lines, ")"])

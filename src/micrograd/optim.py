@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from micrograd.engine import Value
-from micrograd.nn import Module
+from micrograd.nn import Module, _check_set_to_none, _no_parameters_hint
 from micrograd.ops import FloatMath
 
 __all__ = [
@@ -58,6 +58,7 @@ def _hyper(name: str, value: Any, *, low: float = 0.0, below: float | None = Non
 
 
 def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]:
+    module = params if isinstance(params, Module) else None
     if isinstance(params, Module):
         params = params.parameters()
     elif isinstance(params, Value):
@@ -69,7 +70,7 @@ def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]
             f"{owner} expects model.parameters() (an iterable of Values), got {type(params).__name__}"
         ) from None
     if not params:
-        raise ValueError(f"{owner} got an empty parameter list")
+        raise ValueError(f"{owner} got an empty parameter list" + (_no_parameters_hint(module) if module else ""))
     seen: set[int] = set()
     for i, p in enumerate(params):
         if not isinstance(p, Value):
@@ -81,7 +82,17 @@ def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]
 
 
 class Optimizer:
-    """What every optimizer shares: its parameters, a learning rate, ``zero_grad()`` and ``step()``."""
+    """What every optimizer shares: its parameters, a learning rate, ``zero_grad()`` and ``step()``.
+
+    ``state_dict()`` is everything a later ``step()`` depends on besides the parameters
+    themselves: the constructor's hyperparameters, and the per-parameter buffers and
+    step count each subclass names in ``_hyperparameters``, ``_buffers`` and ``_counters``.
+    """
+
+    _hyperparameters: tuple[str, ...] = ("lr", "maximize")
+    _buffers: tuple[str, ...] = ()
+    _counters: tuple[str, ...] = ()
+    _nullable_buffers: tuple[str, ...] = ()
 
     def __init__(self, params: Module | Iterable[Value], lr: float, maximize: bool = False) -> None:
         self.params = _parameter_list(params, type(self).__name__)
@@ -97,10 +108,72 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = _hyper("learning rate", value)
 
-    def zero_grad(self) -> None:
-        """Set every parameter's grad to 0, before the next backward pass accumulates into it."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's grad to 0, before the next backward pass accumulates into it.
+
+        ``set_to_none`` is accepted so PyTorch code runs, and the grad is 0.0 either way.
+        PyTorch's None frees a gradient tensor and marks it as not computed yet; a Value's
+        grad is one float, so there is nothing to free, and backward adds into it
+        (``grad += ...``) as does a hand-written update (``p.data -= lr * p.grad``): with
+        None both would fail. 0.0 is what the next backward pass starts from in either case.
+        """
+        _check_set_to_none(set_to_none)
         for p in self.params:
             p.grad = 0.0
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's hyperparameters and running state, as plain JSON-ready data.
+
+        ``{"optimizer": "Adam", "hyperparameters": {"lr": ..., ...}, "state": {"steps": 3,
+        "exp_avg": [one float per parameter], ...}}``; buffers are in parameter order.
+        """
+        return {
+            "optimizer": type(self).__name__,
+            "hyperparameters": {name: _plain(getattr(self, name)) for name in self._hyperparameters},
+            "state": {
+                **{name: getattr(self, name) for name in self._counters},
+                **{name: list(getattr(self, name)) for name in self._buffers},
+            },
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue from ``state`` (as made by ``state_dict``) on this optimizer's parameters.
+
+        Checks everything first (the optimizer type, every hyperparameter through the
+        constructor's own checks, one number per parameter in every buffer), so a bad
+        ``state`` raises ``ValueError`` or ``TypeError`` and leaves the optimizer as it was.
+        """
+        name = type(self).__name__
+        if not isinstance(state, Mapping) or set(state) != {"optimizer", "hyperparameters", "state"}:
+            raise ValueError(
+                f"{name}.load_state_dict expects a dict with 'optimizer', 'hyperparameters' and 'state' "
+                f"(as made by state_dict()), got {_describe(state)}"
+            )
+        if state["optimizer"] != name:
+            raise ValueError(f"this state is for {state['optimizer']!r}, not {name!r}")
+        hyper, running = state["hyperparameters"], state["state"]
+        for what, given, expected in (
+            ("hyperparameters", hyper, self._hyperparameters),
+            ("state", running, (*self._counters, *self._buffers)),
+        ):
+            if not isinstance(given, Mapping) or set(given) != set(expected):
+                keys = ", ".join(expected)
+                raise ValueError(f"{name} state's {what!r} must have the keys {keys}, got {_describe(given)}")
+        checked = type(self)(self.params, **hyper)
+        counters = {}
+        for key in self._counters:
+            value = running[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} state[{key!r}] must be an int >= 0, got {value!r}")
+            counters[key] = value
+        buffers = {
+            key: _buffer(running[key], len(self.params), f"{name} state[{key!r}]", key in self._nullable_buffers)
+            for key in self._buffers
+        }
+        for key in self._hyperparameters:
+            setattr(self, key, getattr(checked, key))
+        for key, value in {**counters, **buffers}.items():
+            setattr(self, key, value)
 
     def _grads(self) -> list[float]:
         """Each parameter's gradient as a float (negated when maximizing)."""
@@ -126,6 +199,10 @@ class SGD(Optimizer):
     g ← ∇ + λ·p;  b ← μ·b + (1 - τ)·g (b = g at the first step);  g ← g + μ·b (Nesterov) or b;  p ← p - lr·g.
     With the defaults it is the plain p ← p - lr·∇ of the lecture.
     """
+
+    _hyperparameters: tuple[str, ...] = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+    _buffers: tuple[str, ...] = ("momentum_buffer",)
+    _nullable_buffers: tuple[str, ...] = ("momentum_buffer",)  # None until a parameter's first momentum step
 
     def __init__(
         self,
@@ -167,6 +244,12 @@ class Adam(Optimizer):
     ``weight_decay`` adds λ·p to g (L2); with ``decoupled_weight_decay=True`` (AdamW)
     it shrinks p ← p·(1 - lr·λ) instead. ``amsgrad`` uses the largest v seen so far.
     """
+
+    _hyperparameters: tuple[str, ...] = (
+        "lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay",
+    )  # fmt: skip
+    _buffers: tuple[str, ...] = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _counters: tuple[str, ...] = ("steps",)
 
     def __init__(
         self,
@@ -218,6 +301,8 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (default λ = 0.01): p ← p·(1 - lr·λ) before the Adam step."""
 
+    _hyperparameters: tuple[str, ...] = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
+
     def __init__(
         self,
         params: Module | Iterable[Value],
@@ -238,6 +323,9 @@ class RMSprop(Optimizer):
     s ← α·s + (1 - α)·g²;  d = √(s - ḡ²) + ε if centered (ḡ ← ḡ + (1 - α)(g - ḡ)) else √s + ε;
     p ← p - lr·g/d, or with momentum b ← μ·b + g/d, p ← p - lr·b.
     """
+
+    _hyperparameters: tuple[str, ...] = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    _buffers: tuple[str, ...] = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(
         self,
@@ -277,6 +365,29 @@ class RMSprop(Optimizer):
                 p.data = p.data - lr * buf
             else:
                 p.data = p.data + -lr * _div(g, avg)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, Mapping):
+        return f"a {type(x).__name__} with keys {', '.join(map(repr, x)) or 'none'}"
+    return type(x).__name__
+
+
+def _buffer(values: Any, length: int, where: str, nullable: bool) -> list[float | None]:
+    """A buffer from a state dict: one float per parameter (or None where ``nullable``)."""
+    if not isinstance(values, (list, tuple)) or len(values) != length:
+        got = f"{len(values)} entries" if isinstance(values, (list, tuple)) else type(values).__name__
+        raise ValueError(f"{where} must be a list of {length} numbers (one per parameter), got {got}")
+    out: list[float | None] = []
+    for i, v in enumerate(values):
+        if (v is not None or not nullable) and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+            raise TypeError(f"{where}[{i}] must be a number, got {type(v).__name__}: {v!r}")
+        out.append(None if v is None else float(v))
+    return out
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}

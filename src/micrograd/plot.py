@@ -9,6 +9,8 @@ Matplotlib is optional: it is imported when a function is called.
 
 from __future__ import annotations
 
+import functools
+import io
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -38,9 +40,29 @@ def _matplotlib() -> tuple[Any, Any]:
     return Figure, FigureCanvasAgg
 
 
+@functools.cache
+def _figure_class() -> type:
+    """A Figure that Jupyter shows as a picture with no ``%matplotlib inline`` first.
+
+    IPython learns to display Figures when pyplot sets up its inline backend; these figures are
+    made without pyplot, so a cell ending in one would show only ``<Figure size ...>``. Giving the
+    figure its own ``_repr_png_`` lets IPython ask it for a PNG directly.
+    """
+    Figure, _ = _matplotlib()
+
+    class InlineFigure(Figure):  # type: ignore[misc,valid-type]
+        def _repr_png_(self) -> bytes:
+            image = io.BytesIO()
+            self.savefig(image, format="png", dpi=100)
+            return image.getvalue()
+
+    InlineFigure.__name__ = InlineFigure.__qualname__ = "Figure"
+    return InlineFigure
+
+
 def _figure(width: float, height: float) -> Any:
-    Figure, FigureCanvasAgg = _matplotlib()
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    _, FigureCanvasAgg = _matplotlib()
+    figure = _figure_class()(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,11 @@ __all__ = [
     "save_graph",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "DEFAULT_OUTPUT",
     "MAX_NODES",
+    "MAX_USE_DEPTHS",
     "SAVE_FORMATS",
+    "repeated_uses",
     "add_graph_command",
     "run_graph_command",
 ]
@@ -41,6 +44,16 @@ MAX_NODES = 500
 """Default limit on the number of Values drawn: beyond a few hundred a graph is unreadable and
 Graphviz's layout time grows quickly. The moons demo's loss over its 100 samples has about 8,300
 nodes with fused neurons, and 66,000 with the lecture's chain of ``*`` and ``+``."""
+
+MAX_USE_DEPTHS = 4
+"""A value whose uses lie at more than this many depths of the graph (``x`` in ``x+x+...+x``) is
+drawn where it is first used and again, dashed, beside each later use. Drawn once, it would need
+one long edge per use across the whole picture, which is hard to follow and makes Graphviz's
+``dot`` slow: with 2.43, 14 s for 60 uses and minutes beyond. Values used at up to this many
+depths, like the lecture's ``a + a`` and the inputs an MLP layer shares, stay one box."""
+
+DEFAULT_OUTPUT = Path("micrograd-out") / "graph.svg"
+"""Where ``micrograd graph`` writes without ``-o``: every command writes into ``./micrograd-out/``."""
 
 SAVE_FORMATS = ("svg", "png", "pdf", "dot")
 """File types :func:`save_graph` writes, by suffix (``.gv`` is accepted for ``dot``)."""
@@ -160,6 +173,27 @@ def _input_names(node: Value) -> list[str]:
     )
 
 
+def repeated_uses(graph: Sequence[tuple[Hashable, Sequence[Hashable]]]) -> set[tuple[Hashable, int]]:
+    """The uses at which a value is drawn again: ``(node, position)`` pairs, meaning ``node``'s input at
+    ``position`` is drawn as a copy beside ``node`` (see :data:`MAX_USE_DEPTHS`).
+
+    ``graph`` lists each node with its inputs, inputs first. A node's depth is the length of the
+    longest path to it from a leaf; a value's first use is the one of least depth.
+    """
+    depth: dict[Hashable, int] = {}
+    uses: dict[Hashable, list[tuple[Hashable, int]]] = {}
+    for node, inputs in graph:
+        depth[node] = 1 + max((depth[parent] for parent in inputs), default=-1)
+        for position, parent in enumerate(inputs):
+            uses.setdefault(parent, []).append((node, position))
+    repeated: set[tuple[Hashable, int]] = set()
+    for value_uses in uses.values():
+        if len({depth[node] for node, _ in value_uses}) > MAX_USE_DEPTHS:
+            nearest = min(depth[node] for node, _ in value_uses)
+            repeated.update(use for use in value_uses if depth[use[0]] > nearest)
+    return repeated
+
+
 def draw_dot(
     root: Value | Sequence[Value],
     format: str = "svg",
@@ -177,6 +211,8 @@ def draw_dot(
     red for a positive and blue for a negative grad, deeper as |grad| nears the graph's largest.
     A graph with more than ``max_nodes`` Values raises :class:`GraphTooLargeError`: draw
     a smaller part instead (one neuron, one sample's loss), or raise the limit.
+    A value used at many depths of the graph is drawn again, dashed, beside each later use
+    (see :data:`MAX_USE_DEPTHS`).
     Save with :func:`save_graph`, or ``draw_dot(...).render(...)``.
     """
     roots = [root] if isinstance(root, Value) else list(root) if isinstance(root, (list, tuple)) else None
@@ -209,12 +245,17 @@ def draw_dot(
     grads = [_grad_of(node) for node in nodes] if color_by_grad else []
     largest = max((abs(g) for g in grads if math.isfinite(g)), default=0.0)
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
+    repeated = repeated_uses([(node, node._prev) for node in nodes])
+    records: dict[Value, str] = {}
+    fills: dict[Value, dict[str, str]] = {}
     for i, node in enumerate(nodes):
         fields = [_record_text(node.label), f"data {_number(node.data)}"]
         if show_grad:
             fields.append(f"grad {_number(_grad_of(node))}")
+        records[node] = "{ " + " | ".join(fields) + " }"
         style = {"style": "filled", "fillcolor": _fill(grads[i], largest)} if color_by_grad else {}
-        drawing.node(ids[node], label="{ " + " | ".join(fields) + " }", shape="record", **style)
+        fills[node] = {"fillcolor": style["fillcolor"]} if style else {}
+        drawing.node(ids[node], label=records[node], shape="record", **style)
         if node._prev:
             op_id = ids[node] + "_op"
             drawing.node(
@@ -227,14 +268,22 @@ def draw_dot(
                 ordering="in",
             )
             drawing.edge(op_id, ids[node])
-            for parent, name in zip(node._prev, _input_names(node), strict=True):
-                drawing.edge(ids[parent], op_id, label=name or None)
+            for position, (parent, name) in enumerate(zip(node._prev, _input_names(node), strict=True)):
+                tail = ids[parent]
+                if (node, position) in repeated:
+                    tail = f"{op_id}_{position}"
+                    copy_style = {"style": "dashed", **fills.get(parent, {})}
+                    if color_by_grad:
+                        copy_style["style"] = "dashed,filled"
+                    drawing.node(tail, label=records[parent], shape="record", **copy_style)
+                drawing.edge(tail, op_id, label=name or None)
+    notes = []
+    if repeated:
+        notes.append("dashed boxes: a value used in many places, drawn again at each use (the same value and grad)")
     if color_by_grad:
-        drawing.attr(
-            label=f"fill: red where grad > 0, blue where grad < 0, deeper as |grad| nears {_number(largest)}",
-            labelloc="b",
-            fontsize="10",
-        )
+        notes.append(f"fill: red where grad > 0, blue where grad < 0, deeper as |grad| nears {_number(largest)}")
+    if notes:
+        drawing.attr(label="\\n".join(notes), labelloc="b", fontsize="10")
     return drawing
 
 
@@ -277,7 +326,7 @@ def save_graph(graph: Value | Sequence[Value] | graphviz.Digraph, path: str | Pa
 
 
 def add_graph_command(subparsers: Any) -> Any:
-    """Add ``micrograd graph EXPR --set x=2 ... -o graph.svg`` to argparse subparsers; it runs ``run_graph_command``."""
+    """Add ``micrograd graph EXPR --set x=2 ... [-o graph.svg]`` to argparse subparsers (runs ``run_graph_command``)."""
     from micrograd.expression import add_assignments_argument
 
     parser = subparsers.add_parser(
@@ -295,8 +344,9 @@ def add_graph_command(subparsers: Any) -> Any:
     parser.add_argument(
         "-o",
         "--output",
-        default="graph.svg",
-        help="file to write; its suffix picks the format: .svg, .png, .pdf or .dot (default: graph.svg)",
+        default=str(DEFAULT_OUTPUT),
+        help="file to write (missing directories are made); its suffix picks the format: .svg, .png, .pdf or .dot "
+        f"(default: {DEFAULT_OUTPUT})",
     )
     parser.add_argument("--rankdir", choices=_RANKDIRS, default="LR", help="layout direction (default: LR)")
     parser.add_argument("--no-grad", action="store_true", help="leave the gradients out of the drawing")
@@ -314,7 +364,8 @@ def run_graph_command(args: Any) -> int:
     """Evaluate, backpropagate, draw and save; report the result and gradients. Returns the exit status.
 
     Every expected failure (a bad expression or assignment, an unknown suffix, a graph too
-    large, Graphviz missing, a file that cannot be written) is one line on stderr and status 2.
+    large, Graphviz missing) is one line on stderr and status 2; a file that cannot be written
+    raises ``OSError``, which the program reports in one line with status 3.
     """
     from micrograd.expression import evaluate, parse_assignments
 
@@ -340,10 +391,11 @@ def run_graph_command(args: Any) -> int:
                 f"draw a shorter expression, or pass --max-nodes {e.nodes}"
             ) from None
         try:
+            output.parent.mkdir(parents=True, exist_ok=True)
             save_graph(drawing, output)
-        except OSError as e:
+        except OSError as e:  # reported by the program, with its own exit code
             raise OSError(f"cannot write {args.output}: {e.strerror or e}") from None
-    except (ValueError, TypeError, ImportError, OSError, RuntimeError) as e:
+    except (ValueError, TypeError, ImportError, RuntimeError) as e:
         print(f"micrograd: error: {e}", file=sys.stderr)
         return 2
     nodes = topological_order([root])

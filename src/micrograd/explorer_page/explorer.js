@@ -26,6 +26,7 @@ if (graph.note) {
   byId("graph-note").textContent = graph.note;
   byId("graph-note").hidden = false;
 }
+if (Object.keys(graph.layout.copies || {}).length) byId("copy-legend").hidden = false;
 
 // --- the graph view ---------------------------------------------------------------------------
 
@@ -70,14 +71,18 @@ function drawGraph() {
         b.w / 2 + '" ry="' + b.h / 2 + '"/><text x="' + b.x + '" y="' + (b.y + 5) + '" text-anchor="middle">' +
         escapeHtml(node.op_text) + "</text></g>");
     }
-    const b = layout.boxes[node.id];
-    const left = b.x - b.w / 2, top = b.y - b.h / 2, row = b.h / 3;
-    parts.push('<g class="value" data-node="' + node.id + '">' +
-      '<rect class="box" x="' + left + '" y="' + top + '" width="' + b.w + '" height="' + b.h + '" rx="6"/>' +
-      '<line class="sep" x1="' + left + '" x2="' + (left + b.w) + '" y1="' + (top + row) + '" y2="' + (top + row) + '"/>' +
-      '<text class="name" x="' + b.x + '" y="' + (top + row * 0.72) + '" text-anchor="middle">' + escapeHtml(node.name) + "</text>" +
-      '<text class="data" x="' + (left + 8) + '" y="' + (top + row * 1.7) + '"></text>' +
-      '<text class="grad" x="' + (left + 8) + '" y="' + (top + row * 2.7) + '"></text></g>');
+    // A value used at many depths has a dashed copy beside each later use: the same value, shown alike.
+    const copies = (layout.copies || {})[node.id] || [];
+    for (const box of [node.id, ...copies]) {
+      const b = layout.boxes[box];
+      const left = b.x - b.w / 2, top = b.y - b.h / 2, row = b.h / 3;
+      parts.push('<g class="value' + (box === node.id ? "" : " copy") + '" data-node="' + node.id + '">' +
+        '<rect class="box" x="' + left + '" y="' + top + '" width="' + b.w + '" height="' + b.h + '" rx="6"/>' +
+        '<line class="sep" x1="' + left + '" x2="' + (left + b.w) + '" y1="' + (top + row) + '" y2="' + (top + row) + '"/>' +
+        '<text class="name" x="' + b.x + '" y="' + (top + row * 0.72) + '" text-anchor="middle">' + escapeHtml(node.name) + "</text>" +
+        '<text class="data" x="' + (left + 8) + '" y="' + (top + row * 1.7) + '"></text>' +
+        '<text class="grad" x="' + (left + 8) + '" y="' + (top + row * 2.7) + '"></text></g>');
+    }
   }
   const svg = byId("graph");
   svg.setAttribute("viewBox", [-margin, -margin, layout.width + 2 * margin, layout.height + 2 * margin].join(" "));
