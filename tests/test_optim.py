@@ -356,7 +356,7 @@ def test_tensor_optimizer_state_continues_bit_for_bit():
 @pytest.mark.parametrize(
     ("params", "error", "message"),
     [
-        ([Tensor([1, 2])], TypeError, r"SGD: parameter 0 is a int64 tensor"),
+        ([Tensor([1, 2])], TypeError, r"SGD: parameter 0 is an int64 tensor"),
         ([Tensor([1.0], requires_grad=True) * 2], TypeError, r"SGD: parameter 0 is a result of other tensors"),
     ],
 )

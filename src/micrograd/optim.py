@@ -113,7 +113,8 @@ def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]
     for i, p in enumerate(params):
         if tensor is not None and isinstance(p, tensor):
             if p.dtype.kind != "f" or not p.is_leaf:
-                kind = "a result of other tensors" if not p.is_leaf else f"a {p.dtype} tensor"
+                article = "an" if p.dtype.name[0] in "aeiou" else "a"
+                kind = "a result of other tensors" if not p.is_leaf else f"{article} {p.dtype} tensor"
                 raise TypeError(
                     f"{owner}: parameter {i} is {kind}; optimizers move leaf floating-point tensors "
                     "(model.parameters())"

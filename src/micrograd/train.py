@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -349,6 +349,67 @@ def _format_metrics(loss: float, acc: float | None, lr: float, val: tuple[float,
     return text + f"  lr {lr:.3g}"
 
 
+class _Data(Protocol):
+    """What the training loop asks of a dataset: its batches, a training step on one, and
+    the checks and measures around it. One for models of Values, one for tensor models
+    (:class:`micrograd.tensor.training.TensorData`), so both share the loop below."""
+
+    def batches(self) -> Iterable[Any]: ...
+
+    def step(self, batch: Any) -> tuple[float, Any, Any]:
+        """The loss on the batch (its gradient left in the parameters), the outputs and the batch's targets."""
+        ...
+
+    def finite_gradients(self, params: list[Any]) -> bool: ...
+
+    def accuracy(self, outputs: Any, targets: Any) -> float: ...
+
+    def evaluate(self, with_accuracy: bool) -> Evaluation:
+        """The loss and accuracy on the validation set."""
+        ...
+
+
+class _ValueData:
+    """Rows of numbers for a model of Values: each sample is one forward pass."""
+
+    def __init__(self, model: Model, X: Any, y: Any, loss: str | Loss, l2: float, validation: Any,
+                 batch_size: int | None, seed: int | None, step: StepFn | None) -> None:  # fmt: skip
+        self.model = model
+        self.rows = as_inputs(X, getattr(model, "nin", None))
+        self.targets = as_targets(y, len(self.rows))
+        self.loss = get_loss(loss)
+        self.l2 = _check_l2(l2)
+        if validation is not None:
+            self.val_rows = as_inputs(validation[0], getattr(model, "nin", None))
+            self.val_targets = as_targets(validation[1], len(self.val_rows))
+        self.compute = step if step is not None else make_step(model, self.loss, self.l2)
+        self.batch_size = batch_size
+        self.rng = random.Random(seed) if seed is not None else None
+
+    def batches(self) -> list[list[int]]:
+        return _batches(len(self.rows), self.batch_size, self.rng)
+
+    def step(self, batch: list[int]) -> tuple[float, Any, Any]:
+        y_batch = [self.targets[i] for i in batch]
+        loss_value, outputs = self.compute([self.rows[i] for i in batch], y_batch)
+        return loss_value, outputs, y_batch
+
+    def finite_gradients(self, params: list[Any]) -> bool:
+        return all(math.isfinite(p.grad) for p in params)
+
+    def accuracy(self, outputs: Any, targets: Any) -> float:
+        return accuracy(outputs, targets)
+
+    def evaluate(self, with_accuracy: bool) -> Evaluation:
+        return evaluate(self.model, self.val_rows, self.val_targets, self.loss, self.l2, with_accuracy)
+
+
+def _is_tensor_model(model: Any) -> bool:
+    """Whether ``model`` is a :mod:`micrograd.tensor.nn` Module (looked up, so NumPy is never imported here)."""
+    module = sys.modules.get("micrograd.tensor.nn")
+    return module is not None and isinstance(model, module.Module)
+
+
 def fit(
     model: Model,
     X: Any,
@@ -383,6 +444,11 @@ def fit(
     - ``step`` replaces the eager loss-and-gradient computation (see :data:`StepFn`).
 
     X and y may be lists or NumPy arrays (e.g. straight from scikit-learn).
+
+    A tensor model (:mod:`micrograd.tensor.nn`, e.g. a ``Sequential``) trains the same way
+    on whole batches at once: X is a tensor or array of samples along dim 0, ``loss`` is
+    'mse', 'hinge', 'cross_entropy' or a function ``(outputs, targets) -> Tensor``, and the
+    batches are drawn from ``Generator(seed)`` (see :mod:`micrograd.tensor.training`).
     """
     if not (callable(model) and callable(getattr(model, "parameters", None))):
         raise TypeError(f"model must be callable and have parameters() (an MLP, say), got {type(model).__name__}")
@@ -411,18 +477,15 @@ def fit(
             f"the optimizer holds none of the model's {len(model.parameters())} parameters, so training would "
             f"change nothing: build it from this model, e.g. {type(optimizer).__name__}(model.parameters(), lr=...)"
         )
-    rows = as_inputs(X, getattr(model, "nin", None))
-    targets = as_targets(y, len(rows))
-    loss_fn = get_loss(loss)
-    l2 = _check_l2(l2)
-    if validation is not None:
-        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-            raise ValueError("validation must be a pair (X_val, y_val)")
-        val_rows = as_inputs(validation[0], getattr(model, "nin", None))
-        val_targets = as_targets(validation[1], len(val_rows))
+    if validation is not None and (not isinstance(validation, (tuple, list)) or len(validation) != 2):
+        raise ValueError("validation must be a pair (X_val, y_val)")
+    if _is_tensor_model(model):
+        from micrograd.tensor.training import TensorData
+
+        data: _Data = TensorData(model, X, y, loss, l2, validation, batch_size, seed if shuffle else None, step)
+    else:
+        data = _ValueData(model, X, y, loss, l2, validation, batch_size, seed if shuffle else None, step)
     with_acc = _wants_accuracy(loss, with_accuracy)
-    compute = step if step is not None else make_step(model, loss_fn, l2)
-    rng = random.Random(seed) if shuffle else None
 
     history = History()
     progress = _Progress(epochs, verbose, description)
@@ -431,16 +494,14 @@ def fit(
     try:
         with _ctrl_c_stops(stop):
             for epoch in range(epochs):
-                for batch in _batches(len(rows), batch_size, rng):
+                for batch in data.batches():
                     if stop.requested:
                         break
                     if lr_schedule is not None:
                         optimizer.lr = lr_schedule(history.steps)
                     optimizer.zero_grad()
-                    X_batch = [rows[i] for i in batch]
-                    y_batch = [targets[i] for i in batch]
-                    loss_value, outputs = compute(X_batch, y_batch)
-                    if not (math.isfinite(loss_value) and all(math.isfinite(p.grad) for p in optimizer.params)):
+                    loss_value, outputs, y_batch = data.step(batch)
+                    if not (math.isfinite(loss_value) and data.finite_gradients(optimizer.params)):
                         history.stop_reason = "diverged"
                         warnings.warn(
                             f"training stopped at step {history.steps + 1} (epoch {epoch + 1}): the loss is "
@@ -455,14 +516,14 @@ def fit(
                     history.lr.append(optimizer.lr)
                     history.epoch.append(epoch)
                     if with_acc and outputs is not None:
-                        history.accuracy.append(accuracy(outputs, y_batch))
+                        history.accuracy.append(data.accuracy(outputs, y_batch))
                 else:
                     history.epochs = epoch + 1
                 if history.stop_reason == "diverged":
                     break
                 val = None
                 if validation is not None and history.epochs == epoch + 1:
-                    result = evaluate(model, val_rows, val_targets, loss_fn, l2, with_acc)
+                    result = data.evaluate(with_acc)
                     history.val_loss.append(result.loss)
                     if result.accuracy is not None:
                         history.val_accuracy.append(result.accuracy)

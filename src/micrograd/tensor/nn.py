@@ -111,7 +111,7 @@ def _check_input(layer: Module, x: Any, ndims: tuple[int, ...], features: int, d
     if x.dtype.kind != "f":
         raise TypeError(f"{layer!r} needs a floating-point input, got {x.dtype}: convert it first with .double()")
     if x.ndim not in ndims or x.shape[dim] != features:
-        wanted = " or ".join(f"{n}-D" for n in ndims)
+        wanted = " or ".join(", ".join(f"{n}-D" for n in ndims).rsplit(", ", 1))
         raise ValueError(
             f"{layer!r} expects {wanted} input with {features} features along dim {dim}, got shape {x.shape}"
         )
@@ -273,7 +273,7 @@ class Module:
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this module's architecture (for model files)."""
-        raise NotImplementedError(
+        raise TypeError(
             f"{type(self).__name__} has no config(): define one returning its constructor arguments to save it"
         )
 
