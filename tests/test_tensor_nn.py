@@ -269,3 +269,29 @@ def test_embedding_gradient_adds_for_repeated_indices():
     emb = Embedding(5, 2, generator=Generator(0))
     emb(Tensor([[1, 1], [3, 1]])).sum().backward()
     assert emb.weight.grad[:, 0].tolist() == [0.0, 3.0, 0.0, 1.0, 0.0]
+
+
+@pytest.mark.torch
+def test_linear_is_one_node_and_gives_an_input_gradient_only_when_asked(torch_module):
+    layer = Linear(4, 3, generator=Generator(2))
+    twin = layer.to_torch()
+    data = Generator(3).randn(5, 4)
+    out = layer(data)
+    assert out._op == "affine" and out._op.input_grad is False and [p is data for p in out._prev][0]
+    x = Tensor(data.data, requires_grad=True)
+    tx = torch_module.tensor(data.data, requires_grad=True)
+    (layer(x) ** 2).sum().backward()
+    (twin(tx) ** 2).sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(layer.weight.grad, twin.weight.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(layer.bias.grad, twin.bias.grad.numpy(), rtol=1e-13)
+
+
+def test_l2_penalty_is_the_sum_of_squares_and_its_gradient():
+    from micrograd.tensor.losses import l2_penalty
+
+    a, b = Tensor([[1.0, -2.0]], requires_grad=True), Tensor([3.0], requires_grad=True)
+    total = l2_penalty([a, b], 0.5)
+    assert total.item() == 0.5 * (1 + 4 + 9)
+    total.backward()
+    assert a.grad.tolist() == [[1.0, -2.0]] and b.grad.tolist() == [3.0]

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensor.fused import SquareSum
 from micrograd.tensor.softmax import cross_entropy
-from micrograd.tensor.tensor import Tensor
+from micrograd.tensor.tensor import Tensor, _apply
 
 __all__ = ["mse_loss", "hinge_loss", "binary_cross_entropy_with_logits", "cross_entropy", "l2_penalty", "LOSSES"]
 
@@ -71,12 +72,11 @@ def binary_cross_entropy_with_logits(logits: Tensor, labels: Any) -> Tensor:
 
 
 def l2_penalty(parameters: Iterable[Tensor], alpha: float) -> Tensor:
-    """α·Σ p² over every element of every parameter."""
-    params = list(parameters)
-    total = (params[0] * params[0]).sum()
-    for p in params[1:]:
-        total = total + (p * p).sum()
-    return alpha * total
+    """α·Σ p² over every element of every parameter, one fused node (:class:`~micrograd.tensor.fused.SquareSum`)."""
+    params = tuple(parameters)
+    if not params or not all(isinstance(p, Tensor) and p.dtype.kind == "f" for p in params):
+        raise TypeError("l2_penalty takes a non-empty list of floating-point tensors (model.parameters())")
+    return _apply(SquareSum(float(alpha)), params)
 
 
 LOSSES: dict[str, Callable[..., Tensor]] = {

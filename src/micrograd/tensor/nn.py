@@ -41,8 +41,9 @@ from typing import Any
 import numpy as np
 
 from micrograd.engine import no_grad
+from micrograd.tensor.fused import Affine
 from micrograd.tensor.generator import Generator, default_generator, manual_seed
-from micrograd.tensor.tensor import Tensor, as_dtype
+from micrograd.tensor.tensor import Tensor, _apply, as_dtype
 
 __all__ = [
     "Parameter",
@@ -371,9 +372,11 @@ class Linear(Module):
         self.bias = Parameter(b.astype(dtype)) if b is not None else None
 
     def forward(self, x: Tensor) -> Tensor:
-        x = _check_input(self, x, (1, 2, 3), self.in_features, -1)
-        out = x @ self.weight.T
-        return out + self.bias if self.bias is not None else out
+        """x @ weight.T + bias as one fused node (:class:`~micrograd.tensor.fused.Affine`); x is cast to the
+        layer's dtype (float64 data into a float32 layer) and gets a gradient only if it requires one."""
+        x = _check_input(self, x, (1, 2, 3), self.in_features, -1)._to(self.weight.dtype)
+        inputs = (x, self.weight) if self.bias is None else (x, self.weight, self.bias)
+        return _apply(Affine(self.bias is not None, x.requires_grad), inputs)
 
     def config(self) -> dict[str, Any]:
         return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias is not None,
