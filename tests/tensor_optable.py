@@ -60,6 +60,7 @@ def _unary(name: str, fn: Callable[..., Any], domain: tuple[float, float] = ANY,
 
 
 TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]])
+WITH_NAN = np.array([[1.0, np.nan, 2.0], [3.0, 4.0, 5.0]])
 MASK_SOURCE = np.array([[0.5, -1.0, 2.0], [-0.5, 1.5, -2.0]])
 
 TENSOR_OP_TABLE: tuple[TensorCase, ...] = (
@@ -111,6 +112,12 @@ TENSOR_OP_TABLE: tuple[TensorCase, ...] = (
     TensorCase("max()", lambda lib, x: x.max(), (f(3, 4),)),
     TensorCase("max()ties", lambda lib, x: x.max(), (f(2, 3),), fixed=(TIES,)),
     TensorCase("max(1)", lambda lib, x: x.max(1).values, (f(3, 4),)),
+    TensorCase("max(1)ties", lambda lib, x: x.max(1).values, (f(2, 3),), fixed=(TIES,)),
+    TensorCase("max(1)ties indices", lambda lib, x: x.max(1).indices, (f(2, 3),), fixed=(TIES,)),
+    TensorCase("amax(1)nan", lambda lib, x: x.amax(1), (f(2, 3),), fixed=(WITH_NAN,)),
+    TensorCase("max()nan", lambda lib, x: x.max(), (f(2, 3),), fixed=(WITH_NAN,)),
+    TensorCase("min()nan", lambda lib, x: x.min(), (f(2, 3),), fixed=(WITH_NAN,)),
+    TensorCase("max(0)nan", lambda lib, x: x.max(0).values, (f(2, 3),), fixed=(WITH_NAN,)),
     TensorCase("max(0,keepdim)", lambda lib, x: x.max(0, keepdim=True)[0], (f(3, 4),)),
     TensorCase("max(1)indices", lambda lib, x: x.max(1).indices, (f(3, 4),)),
     TensorCase("min(1)", lambda lib, x: x.min(1).values, (f(3, 4),)),
@@ -251,7 +258,7 @@ def ulps(ours: np.ndarray, theirs: np.ndarray) -> float:
         return 0.0
     with np.errstate(all="ignore"):
         distance = np.abs(ours - theirs) / np.spacing(np.abs(theirs))
-    return float(np.max(np.where(same, 0.0, distance)))
+    return float(np.max(np.where(same, 0.0, np.nan_to_num(distance, nan=np.inf))))
 
 
 def relative(ours: np.ndarray, theirs: np.ndarray) -> float:
@@ -261,7 +268,9 @@ def relative(ours: np.ndarray, theirs: np.ndarray) -> float:
     if same.all():
         return 0.0
     scale = np.max(np.abs(np.where(np.isfinite(theirs), theirs, 0.0)))
-    return float(np.max(np.where(same, 0.0, np.abs(ours - theirs))) / max(scale, np.finfo(np.float64).tiny))
+    with np.errstate(all="ignore"):
+        distance = np.nan_to_num(np.abs(ours - theirs), nan=np.inf)  # nan on one side only: infinitely far
+    return float(np.max(np.where(same, 0.0, distance)) / max(scale, np.finfo(np.float64).tiny))
 
 
 def differences(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float]:

@@ -341,6 +341,13 @@ def test_float_of_a_placeholder_warns_and_a_constant_from_the_data_is_an_error()
         step([1.0, 2.0])
 
 
+def test_the_truth_of_a_placeholder_warns_like_reading_its_number():
+    def f(x):
+        return x * 2 if x else x * 3  # bool(x) follows x.data, so this branch is data-dependent
+
+    with pytest.warns(TracingWarning, match="read the number of x"):
+        assert micrograd.compile(f, backend="python")([1.0, 2.0]) == 3.0
+
 def test_engine_reads_do_not_warn():
     model, loss_fn, X, y = moons_problem()
     with warnings.catch_warnings():

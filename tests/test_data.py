@@ -119,3 +119,16 @@ def test_numpy_arrays_are_accepted():
 def test_bad_arguments_are_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_names_are_the_census_lists_shipped_in_the_package():
+    from micrograd.data import names
+
+    listed = names()
+    assert len(listed) == 5163 == len(set(listed))
+    assert listed[:3] == ["james", "john", "robert"]
+    assert all(name.isascii() and name.isalpha() and name.islower() for name in listed)
+    assert min(map(len, listed)) == 2 and max(map(len, listed)) == 11
+    assert sorted({c for name in listed for c in name}) == list("abcdefghijklmnopqrstuvwxyz")
+    listed.append("not a name")
+    assert len(names()) == 5163  # each call gives a fresh list

@@ -421,7 +421,7 @@ def test_nested_value_is_an_error_not_a_nested_value():
 
 
 def test_huge_int_overflows_with_a_clear_message():
-    with pytest.raises(OverflowError, match="too large"):
+    with pytest.raises(ValueError, match="too large"):
         Value(10**400)
 
 
@@ -500,6 +500,51 @@ def test_gradcheck_reports_a_wrong_gradient_readably():
     report = str(info.value)
     assert "1 of 1 gradients disagree" in report and "kink" in report and "0.5" in report
     assert gradcheck(lambda a: a.relu(), [Value(0.0)], raise_exception=False) is False
+
+
+def test_bool_follows_the_number():
+    assert not Value(0.0) and not Value(-0.0) and not Value(2.0) - 2
+    assert Value(2.0) and Value(-1e-300) and Value(math.inf)
+    assert bool(Value(math.nan)) is bool(math.nan) is True  # as for a float (and a PyTorch tensor)
+
+
+def test_a_value_equals_only_itself_and_hashes_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert (a == a) is True and (a == b) is False and (a != b) is True and (a != a) is False
+    assert len({a, b}) == 2 and {a: 1, b: 2}[b] == 2
+    assert b in [a, b] and a not in (b,) and [a, b].index(b) == 1
+    assert hash(a) == id(a) >> 4 or hash(a) == object.__hash__(a)
+    y = a * b
+    assert a in y._prev and Value(1.0) not in y._prev
+
+
+@pytest.mark.parametrize("number", [2.0, 2, np.float64(2.0), np.int64(2), np.array(2.0)])
+def test_a_value_never_silently_equals_a_number(number):
+    v = Value(2.0)
+    with pytest.raises(TypeError, match=r"cannot compare a Value with a number by ==.*compare numbers with v.data =="):
+        v == number  # noqa: B015
+    with pytest.raises(TypeError, match=r"by ==:"):
+        number == v  # noqa: B015
+    with pytest.raises(TypeError, match=r"by !=:.* v.data != "):
+        v != number  # noqa: B015
+    assert v.data == number
+    with pytest.raises(TypeError, match=r"by ==:"):
+        Value(1.0) == True  # noqa: B015, E712
+
+
+def test_a_value_is_unequal_to_things_that_are_not_numbers():
+    v = Value(1.0)
+    assert v != "1.0" and v != None and v != [1.0] and (v == object()) is False  # noqa: E711
+
+
+def test_a_zero_value_grad_from_create_graph_keeps_its_graph_when_backward_adds_to_it():
+    x = Value(0.0)
+    (x * x).backward(create_graph=True)  # x.grad = 2x, a Value whose number is 0
+    first = x.grad
+    assert isinstance(first, Value) and first.data == 0.0
+    (x * 3).backward()
+    assert isinstance(x.grad, Value) and x.grad.data == 3.0
+    assert grad(x.grad, x)[0] == 2.0  # d(2x + 3)/dx
 
 
 def test_no_grad_is_per_thread():

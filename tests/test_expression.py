@@ -218,6 +218,14 @@ def test_multiline_expressions_report_the_line():
         evaluate("(x +\n  y)", {"x": 1.0})
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r", "\r\n"])
+def test_every_line_end_python_reads_counts_as_one(newline):
+    with pytest.raises(ExpressionError, match=r"^line 2, column 3: unknown name y"):
+        evaluate(f"(x +{newline}  y)", {"x": 1.0})
+    with pytest.raises(ExpressionError, match=r"^line 2, column 1"):
+        evaluate(f"{newline}A", {})
+
+
 def test_evaluate_checks_its_arguments():
     with pytest.raises(TypeError, match="expression must be a str"):
         evaluate(3, {})

@@ -100,11 +100,11 @@ def test_bad_constructor_arguments_are_named():
         MLP(2, [4, 1], output_activation="softmax")
     with pytest.raises(ValueError, match="unknown init 'xavier'"):
         Neuron(2, init="xavier")
-    with pytest.raises(ValueError, match="nin must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="nin must be a positive int up to 10,000,000, got 0"):
         MLP(0, [1])
     with pytest.raises(ValueError, match="nouts must be a non-empty list"):
         MLP(2, 4)
-    with pytest.raises(ValueError, match="each layer size in nouts must be a positive int, got 2.5"):
+    with pytest.raises(TypeError, match="each layer size in nouts must be a positive int up to 10,000,000, got float"):
         MLP(2, [2.5, 1])
     with pytest.raises(TypeError, match="expects a sequence of 2 numbers"):
         MLP(2, [1])(object())
@@ -223,3 +223,48 @@ def test_mlp_outputs_and_gradients_match_pytorch(fused, torch_module):
     for row_ours, row_theirs in zip(ours, theirs, strict=True):
         for a, b in zip(row_ours, row_theirs):
             assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
+
+
+def test_numpy_integers_are_sizes():
+    import json
+
+    from micrograd import data, optim, train
+
+    model = MLP(np.int64(2), np.array([3, 1]), rng=random.Random(0))
+    assert model.config()["nin"] == 2 and model.config()["nouts"] == [3, 1]
+    json.dumps(model.config())  # plain ints, not NumPy ones
+    assert type(model.nin) is int and all(type(n) is int for n in model.nouts)
+    assert MLP(np.int64(2), [1], rng=random.Random(0)).nin == 2
+    assert len(Layer(np.int32(2), np.int64(3)).neurons) == 3
+    assert len(Neuron(np.int16(4)).w) == 4
+    X, y = data.moons(np.int64(10))
+    assert len(X) == 10 and len(data.spirals(np.int64(12), n_classes=np.int64(3))[0]) == 12
+    history = train.fit(model, X, y, loss="mse", optimizer=optim.SGD(model.parameters(), lr=0.01),
+                        epochs=np.int64(2), batch_size=np.int64(5), verbose=False)
+    assert history.epochs == 2 and history.steps == 4
+    assert optim.LinearDecay(1.0, 0.0, np.int64(10))(np.int64(5)) == 0.5
+
+
+def test_load_on_an_instance_loads_into_it_and_on_the_class_makes_a_new_model(tmp_path):
+    saved = MLP(2, [3, 1], rng=random.Random(1))
+    saved.save(tmp_path / "m.json")
+    model = MLP(2, [3, 1], rng=random.Random(2))
+    params = model.parameters()
+    assert model.load(tmp_path / "m.json") is model
+    assert model.parameters() == params and model.state_dict() == saved.state_dict()
+    fresh = MLP.load(tmp_path / "m.json")
+    assert fresh is not saved and fresh.state_dict() == saved.state_dict()
+
+
+def test_load_into_another_architecture_changes_nothing(tmp_path):
+    from micrograd.serialize import ModelFileError
+
+    MLP(2, [3, 1], rng=random.Random(1)).save(tmp_path / "m.json")
+    for other in (MLP(2, [4, 1]), MLP(3, [3, 1]), MLP(2, [3, 1], activation="tanh"),
+                  MLP(2, [3, 1], output_activation="sigmoid")):
+        before = other.state_dict()
+        with pytest.raises(ModelFileError, match=r"m.json: the file holds MLP\(2, \[3, 1\].* but this model is MLP"):
+            other.load(tmp_path / "m.json")
+        assert other.state_dict() == before
+    unfused = MLP(2, [3, 1], fused=False, init="scaled")  # the same function, built another way: loads
+    assert unfused.load(tmp_path / "m.json").state_dict() == MLP.load(tmp_path / "m.json").state_dict()

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import random
+import stat
 import sys
 from pathlib import Path
 
@@ -282,3 +283,28 @@ def test_to_torch_says_what_to_install(monkeypatch):
 def test_load_accepts_str_paths(tmp_path):
     path = _saved(tmp_path)
     assert MLP.load(str(path)).state_dict() == MLP.load(Path(path)).state_dict()
+
+
+def test_saving_over_a_symlink_writes_through_to_its_target(tmp_path):
+    target = tmp_path / "real" / "model.json"
+    target.parent.mkdir()
+    MLP(2, [1]).save(target)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    model = MLP(2, [1], rng=random.Random(5))
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert MLP.load(target).state_dict() == model.state_dict()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["model.json"]
+
+
+def test_saving_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    path = tmp_path / "secret.json"
+    MLP(2, [1]).save(path)
+    path.chmod(0o600)
+    MLP(2, [1]).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    umask = os.umask(0o022)
+    os.umask(umask)
+    MLP(2, [1]).save(tmp_path / "new.json")
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o666 & ~umask

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import gc
-import os
-import subprocess
-import sys
 import threading
 import weakref
-from pathlib import Path
 
-import numpy as np
 import pytest
 
-import micrograd.tensor as mt
-from micrograd import Value, no_grad
-from micrograd.tensor import Tensor, arange, cat, cross_entropy, one_hot, ones, stack, tensor, zeros
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+import micrograd.tensor as mt  # noqa: E402
+from micrograd import Value, no_grad  # noqa: E402
+from micrograd.tensor import Tensor, arange, cat, cross_entropy, one_hot, ones, stack, tensor, zeros  # noqa: E402
 
 
 def test_the_contract_names_exist():
@@ -303,18 +298,17 @@ def test_every_one_input_op_of_the_registry_is_a_method():
             assert callable(getattr(Tensor, op.lower())), op
 
 
-def _run(code: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": SRC}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+def test_a_graph_survives_deepcopy():
+    """Array ops keep the constants they were made with (dims, index, targets) through a copy."""
+    import copy
 
-
-def test_import_micrograd_imports_neither_numpy_nor_tensors():
-    result = _run("import sys, micrograd, micrograd.nn, micrograd.optim; "
-                  "print('numpy' in sys.modules, 'micrograd.tensor' in sys.modules)")  # fmt: skip
-    assert result.stdout.split() == ["False", "False"], result.stderr
-
-
-def test_without_numpy_the_import_error_says_what_to_install():
-    result = _run("import sys; sys.modules['numpy'] = None\n"
-                  "try:\n    import micrograd.tensor\nexcept ImportError as e:\n    print(e)")  # fmt: skip
-    assert 'pip install "micrograd[numpy]"' in result.stdout, result.stdout + result.stderr
+    x = Tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
+    y = cross_entropy(x[np.array([1, 0])].T @ x, [0, 1]) + x.sum(0).amax()
+    clone = copy.deepcopy(y)
+    leaf = clone
+    while leaf._prev:
+        leaf = leaf._prev[0]
+    clone.backward()
+    y.backward()
+    assert clone.item() == y.item() and leaf is not x
+    np.testing.assert_array_equal(leaf.grad, x.grad)

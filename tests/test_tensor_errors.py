@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from micrograd import no_grad
-from micrograd.tensor import Tensor, cat, cross_entropy, one_hot, stack, where
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
+
+from micrograd import no_grad  # noqa: E402
+from micrograd.tensor import Tensor, cat, cross_entropy, one_hot, stack, where  # noqa: E402
 
 ERRORS_MD = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 

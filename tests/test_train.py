@@ -243,7 +243,7 @@ def test_a_custom_loss_function():
     ("kwargs", "error", "message"),
     [
         (dict(epochs=-1), ValueError, "epochs"),
-        (dict(epochs=2.5), ValueError, "epochs"),
+        (dict(epochs=2.5), TypeError, "epochs"),
         (dict(batch_size=0), ValueError, "batch_size"),
         (dict(loss="huber"), ValueError, "unknown loss"),
         (dict(l2=-1.0), ValueError, "l2"),

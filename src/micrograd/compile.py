@@ -114,6 +114,9 @@ class _Placeholder(Value):
     def __float__(self) -> float:
         return self._read()
 
+    def __bool__(self) -> bool:
+        return self._read() != 0.0
+
 
 def _values(result: Any, what: str) -> list[Value]:
     """A Value or a non-empty list of Values, as a list; a TypeError naming ``what`` was expected otherwise."""

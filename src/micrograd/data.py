@@ -1,7 +1,9 @@
 """Small seeded datasets as plain Python lists (no NumPy needed), and input checking.
 
 Every generator takes a ``seed`` and returns the same lists for the same seed on
-every machine (``random.Random`` is portable). :func:`as_inputs` and
+every machine (``random.Random`` is portable). A generator makes at most
+:data:`MAX_SAMPLES` samples: a million rows of Python floats already take a few
+hundred megabytes, and the pure-Python engine trains on far fewer. :func:`as_inputs` and
 :func:`as_targets` turn what users bring (lists, NumPy arrays, scikit-learn's
 ``make_moons`` output) into checked lists, so every training entry point accepts them.
 """
@@ -12,29 +14,47 @@ import math
 import numbers
 import random
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 
-__all__ = ["moons", "circles", "spirals", "sine", "toy", "train_val_split", "as_inputs", "as_targets"]
+from micrograd.checks import as_float, bool_error, describe, index
+
+__all__ = [
+    "moons",
+    "circles",
+    "spirals",
+    "sine",
+    "toy",
+    "names",
+    "train_val_split",
+    "as_inputs",
+    "as_targets",
+    "MAX_SAMPLES",
+]
 
 Rows = list[list[float]]
 
+MAX_SAMPLES = 1_000_000
+"""The most samples a generator makes (``n_samples``), and the largest ``batch_size`` of ``fit``."""
 
-def _check_count(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return value
+
+def _check_count(name: str, value: object, maximum: int = MAX_SAMPLES) -> int:
+    return index(name, value, 2, maximum)
 
 
 def _check_noise(noise: object) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0 or math.isinf(noise):
+    value = as_float("noise", noise)
+    if not (value >= 0 and math.isfinite(value)):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    return float(noise)
+    return value
 
 
 def _check_real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    number = as_float(name, value)
+    if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
+    return number
 
 
 def _shuffle_and_jitter(
@@ -55,7 +75,7 @@ def moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0) -> tup
     standard deviation ``noise`` is added and the points are shuffled.
     Returns ``(X, y)``: ``X`` a list of ``[x1, x2]``, ``y`` a list of 0/1 labels.
     """
-    _check_count("n_samples", n_samples, 2)
+    n_samples = _check_count("n_samples", n_samples)
     noise = _check_noise(noise)
     rng = random.Random(seed)
     n_upper = n_samples // 2
@@ -80,9 +100,9 @@ def circles(
     deviation ``noise`` is added and the points are shuffled. Not linearly separable:
     a classifier needs a hidden layer.
     """
-    _check_count("n_samples", n_samples, 2)
+    n_samples = _check_count("n_samples", n_samples)
     noise = _check_noise(noise)
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
+    if not 0 < as_float("factor", factor) < 1:
         raise ValueError(f"factor (inner radius / outer radius) must be between 0 and 1, got {factor!r}")
     rng = random.Random(seed)
     n_outer = n_samples // 2
@@ -104,8 +124,8 @@ def spirals(
     (m points per arm), with Gaussian noise of standard deviation ``noise`` added to
     both coordinates; the points are shuffled. Labels are 0 … n_classes-1.
     """
-    _check_count("n_samples", n_samples, 2)
-    _check_count("n_classes", n_classes, 2)
+    n_samples = _check_count("n_samples", n_samples)
+    n_classes = _check_count("n_classes", n_classes, MAX_SAMPLES // 2)
     if n_samples < 2 * n_classes:
         raise ValueError(f"n_samples must be at least 2 per class ({2 * n_classes}), got {n_samples}")
     noise = _check_noise(noise)
@@ -131,7 +151,7 @@ def sine(
     With the defaults, x = -3, -2.95, …, 3 (step 0.05). Returns ``(xs, ys)``, two
     lists of floats; an ``MLP(1, ...)`` takes each x as its one input.
     """
-    _check_count("n_samples", n_samples, 2)
+    n_samples = _check_count("n_samples", n_samples)
     start = _check_real("start", start)
     stop = _check_real("stop", stop)
     if not start < stop:
@@ -155,6 +175,22 @@ def toy() -> tuple[list[list[float]], list[float]]:
     return xs, ys
 
 
+@cache
+def _census_names() -> tuple[str, ...]:
+    text = resources.files("micrograd").joinpath("datasets", "names.txt").read_text(encoding="utf-8")
+    return tuple(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def names() -> list[str]:
+    """The 5,163 first names of the 1990 US Census lists, lowercase a-z, most frequent first.
+
+    Shipped inside the package (``micrograd/datasets/names.txt``, whose header gives the
+    source and licence), so the makemore-style lessons need no download. makemore's own
+    list has 32,033 names, so losses trained on this one differ from the lectures'.
+    """
+    return list(_census_names())
+
+
 def train_val_split(
     X: Any, y: Any, val_fraction: float = 0.2, seed: int | None = 0
 ) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
@@ -169,7 +205,7 @@ def train_val_split(
         raise ValueError(f"X and y must have the same length, got {len(rows)} inputs and {len(targets)} targets")
     if len(rows) < 2:
         raise ValueError(f"train_val_split needs at least 2 samples, got {len(rows)}")
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real) or not 0 < val_fraction < 1:
+    if not 0 < as_float("val_fraction", val_fraction) < 1:
         raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction!r}")
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)
@@ -190,9 +226,11 @@ def _listed(data: Any, name: str) -> list[Any]:
 def _number(x: Any, where: str) -> float:
     if hasattr(x, "ndim") and getattr(x, "ndim", None) == 0 and hasattr(x, "item"):
         x = x.item()
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a real number, got {type(x).__name__}: {x!r}"[:200])
-    value = float(x)
+    if isinstance(x, bool):
+        raise bool_error(where, x)
+    if not isinstance(x, numbers.Real):
+        raise TypeError(f"{where} must be a real number, got {type(x).__name__}: {describe(x, 40)}")
+    value = as_float(where, x)
     if not math.isfinite(value):
         raise ValueError(f"{where} is {value}: inputs and targets must be finite numbers")
     return value

@@ -26,6 +26,7 @@ from contextlib import ContextDecorator
 from operator import attrgetter
 from typing import Any
 
+from micrograd.checks import bool_error, describe, too_large_error
 from micrograd.kernels import install
 from micrograd.ops import (
     ABS,
@@ -82,20 +83,32 @@ def _to_float(x: Any, what: str = "Value data") -> float:
             f"{what} must be a number, got a Value ({x!r}); use the Value itself, "
             "or x.detach() for a copy without its history"
         )
+    if isinstance(x, bool):
+        raise bool_error(what, x)
     if isinstance(x, numbers.Real):
         try:
             return float(x)
         except OverflowError:
-            raise OverflowError(f"{what} {x!r} is too large to be a float") from None
+            raise too_large_error(what, x) from None
     if getattr(x, "ndim", None) == 0 and hasattr(x, "item") and not isinstance(x, (str, bytes)):
         return _to_float(x.item(), what)  # a 0-d NumPy array
-    text = repr(x)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {text}")
+    raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {describe(x, 40)}")
+
+
+def _comparison_error(symbol: str, other: Any) -> TypeError:
+    number = other.item() if getattr(other, "ndim", None) == 0 else other
+    return TypeError(
+        f"cannot compare a Value with a number by {symbol}: a Value equals only itself (it is a node of a graph); "
+        f"compare numbers with v.data {symbol} {describe(number, 40)}"
+    )
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number) or (getattr(x, "ndim", None) == 0 and not isinstance(x, (str, bytes)))
 
 
 _new = object.__new__
+_LARGE_INT = 2**1023  # every int up to this converts to a float
 
 
 def _node(data: float, parents: tuple[Value, ...], op: Op) -> Value:
@@ -165,6 +178,16 @@ class Value:
     >>> y.backward()
     >>> round(x.grad, 6)   # d tanh(x²+1)/dx = 2x·(1 - tanh²(x²+1))
     0.000727
+
+    Comparing Values: ``bool(v)`` is ``bool(v.data)``, as for a float or a PyTorch
+    scalar. ``==`` and ``!=`` between Values ask whether they are the same node, and a
+    Value hashes by identity: a graph keeps its nodes in sets, dicts and ``_prev``
+    tuples, where two nodes that hold equal numbers are still two nodes. So ``==``
+    cannot also compare numbers, and ``v == 2.0`` raises a TypeError pointing to
+    ``v.data == 2.0`` rather than answer a question it was not asked (comparing data
+    would also break Python's rule that equal objects hash equal). Ordering (``<``,
+    ``<=``, ``>``, ``>=``) has no such duty to the graph, so it compares data; that
+    ``a <= b <= a`` does not make ``a == b`` is the price of nodes having identity.
     """
 
     __slots__ = ("data", "grad", "_prev", "_op", "label", "__weakref__")
@@ -206,6 +229,27 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    # --- truth and equality: see "Comparing Values" in the class docstring ------------
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Value):
+            return self is other
+        if _is_number(other):
+            raise _comparison_error("==", other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, Value):
+            return self is not other
+        if _is_number(other):
+            raise _comparison_error("!=", other)
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     # --- arithmetic: each makes one node; its rule lives in micrograd.ops -------------
 
@@ -268,8 +312,13 @@ class Value:
     def __pow__(self, other: Scalar) -> Value:
         if isinstance(other, Value):
             return _binary(POW, self, other)
+        kind = type(other)
+        if kind is float or (kind is int and -_LARGE_INT <= other <= _LARGE_INT):  # x ** 2: the common case
+            return _unary(_with_kernels(pow_const(other)), self)
         if isinstance(other, numbers.Real):
-            exponent = int(other) if isinstance(other, numbers.Integral) else _to_float(other, "exponent")
+            exponent = _to_float(other, "exponent")  # refuses bools and exponents beyond a float
+            if isinstance(other, numbers.Integral):
+                exponent = int(other)
             return _unary(_with_kernels(pow_const(exponent)), self)
         return NotImplemented
 
@@ -375,7 +424,7 @@ class Value:
         self.grad = 1.0
         _propagate(order)
         for leaf, before in zip(leaves, earlier):
-            if before:
+            if before or type(before) is not float:  # a Value grad from create_graph stays in its graph, even at 0
                 leaf.grad = before + leaf.grad
 
 

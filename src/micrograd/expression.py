@@ -16,6 +16,7 @@ import ast
 import difflib
 import keyword
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -105,7 +106,7 @@ class _Source:
     """The expression's text, to turn the parser's byte offsets into what a reader counts."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.split("\n")
+        self.lines = re.split(r"\r\n|\r|\n", text)  # the line ends Python's parser counts
         self.multiline = len(self.lines) > 1
 
     def column(self, node: ast.AST) -> tuple[int, int]:

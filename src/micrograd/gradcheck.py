@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from micrograd.checks import bool_error
 from micrograd.engine import Value, grad
 
 __all__ = ["gradcheck", "GradcheckError"]
@@ -45,6 +46,8 @@ def gradcheck(
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
     xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
     for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(number, bool):
+            raise bool_error(f"gradcheck: {name}", number)
         if not isinstance(number, (int, float)) or not number >= 0 or (name == "eps" and number == 0):
             kind = "positive" if name == "eps" else "non-negative"
             raise ValueError(f"gradcheck: {name} must be a {kind} number, got {number!r}")

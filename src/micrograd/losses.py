@@ -16,6 +16,7 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from micrograd.checks import as_float, bool_error
 from micrograd.engine import Value
 from micrograd.nn import Module
 
@@ -86,7 +87,9 @@ def _value(x: Any, where: str) -> Value:
         return x
     if getattr(x, "ndim", None) == 0 and hasattr(x, "item"):
         x = x.item()
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if isinstance(x, bool):
+        raise bool_error(where, x)
+    if not isinstance(x, numbers.Real):
         raise TypeError(f"{where} must be a Value or a number, got {type(x).__name__}")
     return Value(x)
 
@@ -95,9 +98,11 @@ def _target(t: Any, where: str) -> float:
     """A target as a finite float, or a TypeError/ValueError naming it."""
     if getattr(t, "ndim", None) == 0 and hasattr(t, "item"):
         t = t.item()
-    if isinstance(t, bool) or not isinstance(t, numbers.Real):
+    if isinstance(t, bool):
+        raise bool_error(where, t)
+    if not isinstance(t, numbers.Real):
         raise TypeError(f"{where} must be a number, got {type(t).__name__}")
-    value = float(t)
+    value = as_float(where, t)
     if not math.isfinite(value):
         raise ValueError(f"{where} is {value}: targets must be finite")
     return value
@@ -206,7 +211,7 @@ def cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> Value | 
 
 def l2_regularization(parameters: Module | Iterable[Value], alpha: float = 1e-4) -> Value:
     """The weight penalty α·Σ p² over a model's parameters (added to the loss, it pulls weights to 0)."""
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not (math.isfinite(alpha) and alpha >= 0):
+    if not (math.isfinite(as_float("alpha", alpha)) and alpha >= 0):
         raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
     params = parameters.parameters() if isinstance(parameters, Module) else list(parameters)
     if not params:

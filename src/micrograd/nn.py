@@ -15,16 +15,24 @@ computed under ``no_grad()`` is never mistaken for one.
 from __future__ import annotations
 
 import math
+import operator
 import os
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from types import MethodType
 from typing import Any
 
 from micrograd import serialize
+from micrograd.checks import index
 from micrograd.engine import Value, _nary, _to_float
 from micrograd.ops import DOT
 
-__all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
+__all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "MAX_PARAMETERS"]
+
+MAX_PARAMETERS = 10_000_000
+"""The most parameters a Neuron, Layer or MLP may have: ten million Values take about
+a gigabyte and a forward pass in pure Python takes seconds, so a larger net is almost
+certainly a typo (a size of 10**9); each size is also at most this."""
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 """The activation functions a neuron can apply to w·x + b."""
@@ -261,29 +269,94 @@ def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
 
 
 def _check_size(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
+    return index(name, value, 1, MAX_PARAMETERS)
+
+
+def _check_parameter_count(what: str, sizes: Sequence[int]) -> None:
+    count = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"{what} would have {count:,} parameters; the limit is {MAX_PARAMETERS:,}")
 
 
 def _as_inputs(x: Input, nin: int, where: str) -> list[Any]:
-    """An input row as a list of nin numbers or Values (a scalar is fine when nin == 1)."""
-    if isinstance(x, (Value, int, float)) or (getattr(x, "ndim", None) == 0):
-        row: list[Any] = [x]
+    """An input row as a list of nin numbers or Values (a scalar is fine when nin == 1).
+
+    Refused: containers without an order of their own (a dict, a set) and a batch of
+    rows, which a one-sample call would otherwise misread or report as the wrong width.
+    """
+    kind = type(x)
+    if kind is list or kind is tuple:
+        row = list(x)
+    elif isinstance(x, (Value, int, float)) or (getattr(x, "ndim", None) == 0):
+        row = [x]
+    elif isinstance(x, (Mapping, Set)):
+        why = (
+            "whose keys and values say nothing of which input is which: pass [d[k] for k in names] in input order"
+            if isinstance(x, Mapping)
+            else "which has no order: pass a list"
+        )
+        raise TypeError(
+            f"{where} takes its inputs in order (a list, a tuple, a NumPy row), got a {kind.__name__}, {why}"
+        )
     else:
         try:
             row = list(x)
         except TypeError:
             raise TypeError(
-                f"{where} expects a sequence of {nin} numbers or Values, got {type(x).__name__}"
+                f"{where} expects a sequence of {nin} numbers or Values, got {kind.__name__}"
             ) from None
+    first = row[0] if row else 0.0
+    if type(first) is not float and type(first) is not Value and _is_row(first):
+        raise TypeError(
+            f"{where} takes one sample ({nin} number{'s' * (nin != 1)}), but got a batch of {len(row)} samples: "
+            "call it once per row, [model(x) for x in X] (micrograd.compile runs a whole batch at once)"
+        )
     if len(row) != nin:
-        raise ValueError(f"{where} expects {nin} input{'s' * (nin != 1)}, got {len(row)}")
+        batch = (
+            f" (a batch of {len(row)} one-input samples? call it once per sample, [model(x) for x in xs])"
+            if nin == 1 and len(row) > 1
+            else ""
+        )
+        raise ValueError(f"{where} expects {nin} input{'s' * (nin != 1)}, got {len(row)}{batch}")
     return row
+
+
+def _is_row(x: Any) -> bool:
+    """Whether x is a row of numbers (so a list of such is a batch), not one number."""
+    return isinstance(x, (list, tuple)) or (getattr(x, "ndim", 0) or 0) >= 1
 
 
 def _as_values(row: list[Any]) -> list[Value]:
     return row if all(type(v) is Value for v in row) else [v if isinstance(v, Value) else Value(v) for v in row]
+
+
+def _layer_sizes(nouts: Any) -> list[int]:
+    """``nouts`` as a list of Python ints: from a list, a tuple, a range or a NumPy array."""
+    if isinstance(nouts, (str, bytes, Mapping, Set)) or _is_index(nouts) or not hasattr(nouts, "__iter__"):
+        raise ValueError(f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], got {nouts!r}"[:200])
+    sizes = [_check_size("each layer size in nouts", size) for size in nouts]
+    if not sizes:
+        raise ValueError("nouts must be a non-empty list of layer sizes such as [16, 16, 1], got an empty one")
+    return sizes
+
+
+def _is_index(x: Any) -> bool:
+    try:
+        operator.index(x)
+    except TypeError:
+        return False
+    return True
+
+
+class _class_or_instance_method:
+    """A method that receives the class when called on the class and the instance when called on one."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+        self.__doc__ = function.__doc__
+
+    def __get__(self, instance: Any, owner: type) -> Callable[..., Any]:
+        return MethodType(self.function, owner if instance is None else instance)
 
 
 class Neuron(Module):
@@ -299,7 +372,8 @@ class Neuron(Module):
         fused: bool = True,
         rng: random.Random | None = None,
     ) -> None:
-        _check_size("nin", nin)
+        nin = _check_size("nin", nin)
+        _check_parameter_count(f"Neuron({nin})", [nin, 1])
         _check_choice("init", init, INITS)
         if activation is None:
             activation = ("tanh" if init == "lecture" else "relu") if nonlin else "linear"
@@ -342,8 +416,9 @@ class Layer(Module):
     """``nout`` neurons that all see the same ``nin`` inputs."""
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        _check_size("nin", nin)
-        _check_size("nout", nout)
+        nin = _check_size("nin", nin)
+        nout = _check_size("nout", nout)
+        _check_parameter_count(f"Layer({nin}, {nout})", [nin, nout])
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     @property
@@ -385,11 +460,9 @@ class MLP(Module):
         fused: bool = True,
         rng: random.Random | None = None,
     ) -> None:
-        _check_size("nin", nin)
-        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or len(nouts) == 0:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], got {nouts!r}")
-        for size in nouts:
-            _check_size("each layer size in nouts", size)
+        nin = _check_size("nin", nin)
+        sizes = _layer_sizes(nouts)
+        _check_parameter_count(f"MLP({nin}, {sizes})", [nin, *sizes])
         _check_choice("init", init, INITS)
         if activation is None:
             activation = "tanh" if init == "lecture" else "relu"
@@ -398,23 +471,23 @@ class MLP(Module):
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("output_activation", output_activation, ACTIVATIONS)
         self.nin = nin
-        self.nouts = list(nouts)
+        self.nouts = sizes
         self.activation = activation
         self.output_activation = output_activation
         self.init = init
         self.fused = bool(fused)
-        sizes = [nin, *nouts]
-        last = len(nouts) - 1
+        widths = [nin, *sizes]
+        last = len(sizes) - 1
         self.layers = [
             Layer(
-                sizes[i],
-                sizes[i + 1],
+                widths[i],
+                widths[i + 1],
                 activation=output_activation if i == last else activation,
                 init=init,
                 fused=fused,
                 rng=rng,
             )
-            for i in range(len(nouts))
+            for i in range(len(sizes))
         ]
 
     def config(self) -> dict[str, Any]:
@@ -432,10 +505,17 @@ class MLP(Module):
         """Write the architecture and weights to a JSON file, atomically (see :mod:`micrograd.serialize`)."""
         serialize.save_model(self, path)
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> MLP:
-        """The MLP saved at ``path``; a bad file raises ``ModelFileError`` and never gives a half-loaded model."""
-        return serialize.load_model(path, cls)
+    @_class_or_instance_method
+    def load(model_or_class: MLP | type[MLP], path: str | os.PathLike[str]) -> MLP:
+        """``MLP.load(path)``: the MLP saved at ``path``, as a new model; ``model.load(path)``: into ``model``.
+
+        Loading into a model needs the file's architecture (nin, nouts, activations) and
+        returns the model. A bad or mismatching file raises ``ModelFileError`` and never
+        leaves a half-loaded model.
+        """
+        if isinstance(model_or_class, type):
+            return serialize.load_model(path, model_or_class)
+        return serialize.load_into(model_or_class, path)
 
     def to_torch(self) -> Any:
         """An equivalent ``torch.nn.Sequential`` (float64) holding this model's weights; needs PyTorch."""

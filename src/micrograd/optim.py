@@ -25,11 +25,11 @@ Adam for an MLP of Values and for a tensor ``Sequential``. As in PyTorch, a tens
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from micrograd.checks import as_float, index
 from micrograd.engine import Value
 from micrograd.nn import Module, _check_set_to_none, _no_parameters_hint
 from micrograd.ops import FloatMath
@@ -81,13 +81,14 @@ def _copy(x: Any) -> Any:
 
 def _hyper(name: str, value: Any, *, low: float = 0.0, below: float | None = None) -> float:
     """A hyperparameter as a float in [low, below), or a ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < low or (below is not None and value >= below):
-        bounds = f"in [{low:g}, {below:g})" if below is not None else f">= {low:g}"
-        raise ValueError(f"Invalid {name} value: {value!r} (it must be a finite number {bounds})")
-    return value
+    number = as_float(name, value)
+    if not math.isfinite(number) or number < low or (below is not None and number >= below):
+        if below is not None:
+            bounds = f" in [{low:g}, {below:g})"
+        else:
+            bounds = f" >= {low:g}" if math.isfinite(low) else ""
+        raise ValueError(f"Invalid {name} value: {number!r} (it must be a finite number{bounds})")
+    return number
 
 
 def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]:
@@ -215,9 +216,7 @@ class Optimizer:
         counters = {}
         for key in self._counters:
             value = running[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} state[{key!r}] must be an int >= 0, got {value!r}")
-            counters[key] = value
+            counters[key] = index(f"{name} state[{key!r}]", value, 0)
         buffers = {
             key: _buffer(running[key], self.params, f"{name} state[{key!r}]", key in self._nullable_buffers)
             for key in self._buffers
@@ -445,10 +444,8 @@ def _buffer(values: Any, params: list[Any], where: str, nullable: bool) -> list[
     for i, (v, p) in enumerate(zip(values, params, strict=True)):
         if not isinstance(p, Value) and (isinstance(v, (list, tuple)) or hasattr(v, "shape")):
             out.append(_array_entry(v, p, f"{where}[{i}]"))
-            continue
-        if (v is not None or not nullable) and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
-            raise TypeError(f"{where}[{i}] must be a number, got {type(v).__name__}: {v!r}")
-        out.append(None if v is None else float(v))
+        else:
+            out.append(None if v is None and nullable else as_float(f"{where}[{i}]", v))
     return out
 
 
@@ -470,15 +467,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": Ada
 
 
 def _check_k(k: Any) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
-        raise ValueError(f"a schedule's step number must be an int >= 0, got {k!r}")
-    return k
-
-
-def _check_steps(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-    return steps
+    return index("a schedule's step number", k, 0)
 
 
 class LinearDecay:
@@ -490,7 +479,7 @@ class LinearDecay:
     def __init__(self, start: float, end: float, steps: int) -> None:
         self.start = _hyper("start learning rate", start)
         self.end = _hyper("end learning rate", end)
-        self.steps = _check_steps(steps)
+        self.steps = index("steps", steps)
 
     def __call__(self, k: int) -> float:
         return self.start - (self.start - self.end) * min(_check_k(k), self.steps) / self.steps
@@ -504,7 +493,7 @@ class StepDecay:
 
     def __init__(self, start: float, step_size: int, gamma: float = 0.1) -> None:
         self.start = _hyper("start learning rate", start)
-        self.step_size = _check_steps(step_size)
+        self.step_size = index("step_size", step_size)
         self.gamma = _hyper("gamma", gamma)
 
     def __call__(self, k: int) -> float:
@@ -520,7 +509,7 @@ class CosineDecay:
     def __init__(self, start: float, end: float = 0.0, steps: int = 100) -> None:
         self.start = _hyper("start learning rate", start)
         self.end = _hyper("end learning rate", end)
-        self.steps = _check_steps(steps)
+        self.steps = index("steps", steps)
 
     def __call__(self, k: int) -> float:
         progress = min(_check_k(k), self.steps) / self.steps

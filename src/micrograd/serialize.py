@@ -17,22 +17,36 @@ every weight's name, type and finiteness) before it builds the model, so a bad f
 raises :class:`ModelFileError` and never yields a half-loaded model. No pickle:
 reading a file can never run code.
 
-Only the standard library is imported here; ``to_torch`` imports PyTorch when called.
+Only the standard library (and :mod:`micrograd.checks`) is imported here; ``to_torch`` imports PyTorch when called.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import numbers
 import os
 import secrets
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMAT", "VERSION", "ModelFileError", "write_json_atomic", "save_model", "load_model", "to_torch"]
+from micrograd.checks import shorten as _short
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "ModelFileError",
+    "write_json_atomic",
+    "save_model",
+    "read_model_file",
+    "load_model",
+    "load_into",
+    "to_torch",
+]
 
 FORMAT = "micrograd.MLP"
 """The ``format`` entry that marks a micrograd model file."""
@@ -54,23 +68,35 @@ class ModelFileError(ValueError):
 def write_json_atomic(path: PathLike, data: Any) -> Path:
     """Write ``data`` as indented JSON to ``path`` so that the file is either the old one or the new one.
 
-    The text goes to a temporary file beside ``path``, is fsync'ed, and replaces
-    ``path`` with ``os.replace`` (atomic on POSIX and Windows). On any failure the
-    temporary file is removed and ``path`` is untouched.
+    The text goes to a temporary file beside the file it replaces, is fsync'ed, and
+    replaces it with ``os.replace`` (atomic on POSIX and Windows). A symlink is written
+    through: its target is replaced and the link stays a link. The replaced file's
+    permissions are kept (a new file gets the usual ones, 0o666 less the umask). On
+    any failure the temporary file is removed, ``path`` is untouched, and the
+    ``OSError`` names ``path`` as given.
     """
-    target = Path(path)
+    given = _given(path)
+    target = Path(os.path.realpath(given))
     text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     temporary = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
+        mode = stat.S_IMODE(os.stat(target).st_mode) if target.is_file() else None
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:
+        raise _naming(e, given) from None
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(e, OSError):
+            raise _naming(e, given) from None
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable where directories can be fsync'ed
         directory = os.open(target.parent, os.O_RDONLY)
@@ -78,7 +104,22 @@ def write_json_atomic(path: PathLike, data: Any) -> Path:
             os.fsync(directory)
         finally:
             os.close(directory)
-    return target
+    return Path(given)
+
+
+def _given(path: PathLike) -> str:
+    """``path`` as a string; an empty one names no file (``Path('')`` would be the current directory)."""
+    given = os.fspath(path)
+    if not given:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), given)
+    return given
+
+
+def _naming(error: OSError, path: str) -> OSError:
+    """The same kind of OSError, naming the path the user gave (not a temporary file or a resolved link)."""
+    if error.errno is None:
+        return error
+    return type(error)(error.errno, error.strerror, path)
 
 
 def save_model(model: Any, path: PathLike) -> Path:
@@ -112,7 +153,14 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _read_json(path: Path) -> Any:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except (IsADirectoryError, NotADirectoryError) as e:
+        raise ModelFileError(f"{path}: cannot read the file: {e.strerror}") from None
+    except OSError as e:
+        if e.errno != errno.ELOOP:
+            raise  # missing, unreadable: the file system's own error, which names the path
+        raise ModelFileError(f"{path}: cannot read the file: {e.strerror}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -132,11 +180,6 @@ def _read_json(path: Path) -> Any:
         ) from None
     except RecursionError:
         raise ModelFileError(f"{path}: JSON nested too deeply to be a micrograd model file") from None
-
-
-def _short(text: str, limit: int = 60) -> str:
-    """``text``, cut in the middle when longer than ``limit``: a 400-digit number in a message helps no one."""
-    return text if len(text) <= limit else f"{text[: limit // 2]}…{text[-(limit // 2) :]} ({len(text):,} characters)"
 
 
 def _size(value: Any, where: str, path: Path) -> int:
@@ -193,15 +236,15 @@ def _check_parameters(params: Any, arch: dict[str, Any], path: Path) -> dict[str
     return values
 
 
-def load_model(path: PathLike, cls: type) -> Any:
-    """Read a model file written by :func:`save_model` and return a new ``cls`` (an MLP) with its weights.
+def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, float]]:
+    """The checked architecture and weights in a model file written by :func:`save_model`.
 
     Raises ``OSError`` (e.g. ``FileNotFoundError``) when the file cannot be read, and
-    :class:`ModelFileError` naming the problem for any content that is not exactly
-    a valid model: bad JSON, another format or version, an inconsistent architecture,
-    missing, extra, non-numeric or non-finite weights.
+    :class:`ModelFileError` naming the problem for a directory, a symlink loop, and any
+    content that is not exactly a valid model: bad JSON, another format or version, an
+    inconsistent architecture, missing, extra, non-numeric or non-finite weights.
     """
-    path = Path(path)
+    path = Path(_given(path))
     data = _read_json(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a micrograd model file (no \"format\": \"{FORMAT}\" entry)")
@@ -219,13 +262,48 @@ def load_model(path: PathLike, cls: type) -> Any:
         problem = f"missing {missing}" if missing else f"unexpected entries {unexpected}"
         raise ModelFileError(f"{path}: {problem}; a model file has exactly {list(_TOP_KEYS)}"[:300])
     arch = _check_architecture(data["architecture"], path)
-    values = _check_parameters(data["parameters"], arch, path)
+    return arch, _check_parameters(data["parameters"], arch, path)
+
+
+def load_model(path: PathLike, cls: type) -> Any:
+    """A new ``cls`` (an MLP) with the architecture and weights in the file at ``path`` (:func:`read_model_file`)."""
+    arch, values = read_model_file(path)
     try:
         model = cls(**arch)
         model.load_state_dict(values)
     except (ValueError, TypeError) as e:
-        raise ModelFileError(f"{path}: {e}") from None
+        raise ModelFileError(f"{Path(path)}: {e}") from None
     return model
+
+
+_FUNCTION_KEYS = ("nin", "nouts", "activation", "output_activation")
+"""What decides the function a model computes (``init`` and ``fused`` do not change it)."""
+
+
+def load_into(model: Any, path: PathLike) -> Any:
+    """Set ``model``'s weights from the file at ``path`` and return ``model``.
+
+    The file's nin, nouts and activations must be the model's; otherwise, as for any
+    bad file, :class:`ModelFileError` is raised and the model is left as it was.
+    """
+    arch, values = read_model_file(path)
+    mine = model.config()
+    if any(arch[key] != mine[key] for key in _FUNCTION_KEYS):
+        raise ModelFileError(
+            f"{Path(path)}: the file holds {_architecture(arch, mine)} but this model is {_architecture(mine, arch)}; "
+            "load it as a new model with MLP.load(path)"
+        )
+    try:
+        model.load_state_dict(values)
+    except (ValueError, TypeError) as e:
+        raise ModelFileError(f"{Path(path)}: {e}") from None
+    return model
+
+
+def _architecture(arch: dict[str, Any], other: dict[str, Any]) -> str:
+    """``MLP(nin, nouts)``, plus the activations where they differ from ``other``'s."""
+    differences = "".join(f", {key}={arch[key]!r}" for key in _FUNCTION_KEYS[2:] if arch[key] != other[key])
+    return _short(f"MLP({arch['nin']}, {arch['nouts']}{differences})", 120)
 
 
 def to_torch(model: Any) -> Any:

@@ -16,7 +16,6 @@ becomes nan or infinite stops training before the bad step is applied.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 import signal
 import sys
@@ -28,13 +27,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from micrograd.checks import as_float, describe, index
 from micrograd.compile import compile as compile_step
-from micrograd.data import as_inputs, as_targets
+from micrograd.data import MAX_SAMPLES, as_inputs, as_targets
 from micrograd.engine import Value, no_grad
 from micrograd.losses import CLASSIFICATION_LOSSES, LOSSES, Loss, get_loss, l2_regularization
 from micrograd.optim import OPTIMIZERS, Optimizer, Schedule
 
-__all__ = ["History", "StepFn", "make_step", "make_compiled_step", "fit", "evaluate", "accuracy", "Evaluation"]
+__all__ = [
+    "History",
+    "StepFn",
+    "make_step",
+    "make_compiled_step",
+    "fit",
+    "evaluate",
+    "accuracy",
+    "Evaluation",
+    "MAX_EPOCHS",
+]
+
+MAX_EPOCHS = 1_000_000
+"""The most epochs ``fit`` runs: a million passes over even one sample take hours in pure
+Python, so more is a typo (and the history keeps an entry per step)."""
 
 class Model(Protocol):
     """What ``fit`` trains: a Module that maps one input row to a Value (or a list of Values)."""
@@ -257,9 +271,22 @@ class History:
 
 
 def _check_l2(l2: Any) -> float:
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and float(l2) >= 0):
+    value = as_float("l2", l2)
+    if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    return float(l2)
+    return value
+
+
+def _check_batch_size(batch_size: Any) -> int | None:
+    if batch_size is None:
+        return None
+    try:
+        return index("batch_size", batch_size, 1, MAX_SAMPLES)
+    except ValueError:
+        raise ValueError(
+            f"batch_size must be a positive int up to {MAX_SAMPLES:,} (or None for the whole set), "
+            f"got {describe(batch_size)}"
+        ) from None
 
 
 def _wants_accuracy(loss: str | Loss, requested: bool | None) -> bool:
@@ -463,10 +490,8 @@ def fit(
         raise TypeError(
             f"optimizer must be a micrograd.optim optimizer such as SGD(...), got {type(optimizer).__name__}"
         )
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be None (the whole set) or an int >= 1, got {batch_size!r}")
+    epochs = index("epochs", epochs, 0, MAX_EPOCHS)
+    batch_size = _check_batch_size(batch_size)
     if lr_schedule is not None and not callable(lr_schedule):
         raise TypeError(f"lr_schedule must be a function of the step number, got {type(lr_schedule).__name__}")
     if callback is not None and not callable(callback):

@@ -61,6 +61,7 @@ class ArrayMath:
     lt = staticmethod(np.less)
     le = staticmethod(np.less_equal)
     eq = staticmethod(np.equal)
+    isnan = staticmethod(np.isnan)
     ge = staticmethod(np.greater_equal)
     and_ = staticmethod(np.logical_and)
 

@@ -47,6 +47,13 @@ class ArrayOp(Op):
         op.__dict__.update(constants)
         return op
 
+    def __reduce__(self) -> tuple[Any, ...]:  # str subclasses otherwise pickle (and deepcopy) as plain str
+        return (_rebuild, (type(self), str(self), dict(self.__dict__)))
+
+
+def _rebuild(cls: type[ArrayOp], symbol: str, constants: dict[str, Any]) -> ArrayOp:
+    return ArrayOp.__new__(cls, symbol, **constants)
+
 
 class Expand(ArrayOp):
     """Broadcast x to a larger shape;  ∂/∂x = g summed over the broadcast axes (back to x's shape).
@@ -147,7 +154,9 @@ class Var(ArrayOp):
 class Extreme(ArrayOp):
     """max (or min) over dims;  ∂/∂xᵢ = g / k where xᵢ is one of the k elements equal to the result, else 0.
 
-    Ties share the gradient evenly, as PyTorch's ``amax`` and full ``max()`` do.
+    Ties share the gradient evenly, as PyTorch's ``amax`` and full ``max()`` do. Where the
+    result is nan, the full ``max()``/``min()`` (symbols ``max``, ``min``) send the gradient to
+    the nan elements, as PyTorch's; ``amax``/``amin`` compare with ==, which no nan passes.
     """
 
     arity = 1
@@ -158,10 +167,13 @@ class Extreme(ArrayOp):
         return super().__new__(cls, symbol, dims=dims, keepdim=keepdim)
 
     def forward(self, m, x):
-        return m.amax(x, self.dims, self.keepdim) if self == "amax" else -m.amax(-x, self.dims, self.keepdim)
+        largest = self in ("amax", "max")
+        return m.amax(x, self.dims, self.keepdim) if largest else -m.amax(-x, self.dims, self.keepdim)
 
     def backward(self, m, g, out, x):
-        hit = m.cast(m.eq(x, _restore(m, out, self.dims, self.keepdim)), x.dtype)
+        out = _restore(m, out, self.dims, self.keepdim)
+        hit = m.eq(x, out) if self in ("amax", "amin") else m.where(m.isnan(out), m.isnan(x), m.eq(x, out))
+        hit = m.cast(hit, x.dtype)
         return (_restore(m, g, self.dims, self.keepdim) / m.sum(hit, self.dims, True) * hit,)
 
 

@@ -279,7 +279,7 @@ def _pick(primary: Any, alias: Any, name: str, alias_name: str, default: Any) ->
     return default if primary is None else primary
 
 
-def _index_key(key: Any, shape: tuple[int, ...]) -> tuple[Any, bool]:
+def _index_key(key: Any) -> tuple[Any, bool]:
     """A key NumPy understands (int tensors and lists become arrays), and whether it names each element once."""
     items = key if isinstance(key, tuple) else (key,)
     out, unique = [], True
@@ -297,13 +297,6 @@ def _index_key(key: Any, shape: tuple[int, ...]) -> tuple[Any, bool]:
             raise TypeError(f"a tensor index is an int, a slice, None, ..., or an int/bool array, got {k!r}")
         out.append(k)
     return tuple(out), unique
-
-
-def _checked_index(data: np.ndarray, key: Any) -> Any:
-    try:
-        return data[key]
-    except IndexError as error:
-        raise IndexError(f"index into a tensor of shape {data.shape}: {error}") from None
 
 
 # --- the tensor --------------------------------------------------------------------------
@@ -537,7 +530,7 @@ class Tensor:
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._refuse_in_place("t[...] = v", value)
-        numpy_key, _ = _index_key(key, self.shape)
+        numpy_key, _ = _index_key(key)
         try:
             self.data[numpy_key] = value.data if isinstance(value, Tensor) else value
         except IndexError as error:
@@ -666,11 +659,15 @@ class Tensor:
     def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """``max()``: the largest element (ties share the gradient); ``max(dim)``: (values, indices)
         along dim, the gradient going to the returned index, as in PyTorch."""
-        return self.amax() if dim is None else self._along("max", dim, keepdim)
+        if dim is None:
+            return _apply(Extreme("max", _dims(None, self.ndim, "max"), False), (self,))
+        return self._along("max", dim, keepdim)
 
     def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """As :meth:`max`, for the smallest."""
-        return self.amin() if dim is None else self._along("min", dim, keepdim)
+        if dim is None:
+            return _apply(Extreme("min", _dims(None, self.ndim, "min"), False), (self,))
+        return self._along("min", dim, keepdim)
 
     def _along(self, symbol: str, dim: int, keepdim: bool) -> MinMax:
         (d,) = _dims(dim, self.ndim, symbol)
@@ -750,9 +747,11 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def __getitem__(self, key: Any) -> Tensor:
-        numpy_key, unique = _index_key(key, self.shape)
-        _checked_index(self.data, numpy_key)  # out-of-range indices fail here, naming the shape
-        return _apply(Index(numpy_key, unique), (self,))
+        numpy_key, unique = _index_key(key)
+        try:
+            return _apply(Index(numpy_key, unique), (self,))
+        except IndexError as error:
+            raise IndexError(f"index into a tensor of shape {self.shape}: {error}") from None
 
     # --- dtypes -------------------------------------------------------------------------
 
@@ -857,6 +856,8 @@ def _tensors(tensors: Any, what: str) -> list[Tensor]:
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{what}: item {i} must be a Tensor, got {type(t).__name__}")
+    if len({t.dtype for t in tensors}) == 1:
+        return list(tensors)
     dtype = _result_dtype(ADD, list(tensors), [])
     return [t._to(dtype) for t in tensors]
 
