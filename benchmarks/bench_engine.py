@@ -16,18 +16,27 @@ W1 and W4 run in rounds: every round times each engine once, in turn, so that al
 them meet the same machine (a shared machine's speed drifts by 2x over minutes). The
 table gives the median over the rounds of each engine's time per step, and the median
 of its per-round ratio to the baseline and to PyTorch.
+
+PyTorch and NumPy's OpenBLAS each run on one thread (``torch.set_num_threads(1)``,
+``OPENBLAS_NUM_THREADS=1`` before NumPy is imported), as micrograd does: on a shared
+machine a pool of threads spin-waits for a busy core, and the same small PyTorch step
+then takes many times longer from one run to the next.
 """
 
 from __future__ import annotations
 
-import argparse
-import gc
-import random
-import statistics
-import sys
-import time
-import tracemalloc
-from pathlib import Path
+import os
+
+os.environ["OPENBLAS_NUM_THREADS"] = "1"  # read once, when NumPy loads OpenBLAS
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lecture_engine  # noqa: E402
@@ -41,6 +50,8 @@ try:
     import torch
 except ImportError:  # PyTorch is optional here
     torch = None
+else:
+    torch.set_num_threads(1)
 
 
 def median_ms(step, repeats: int, warmup: int = 1) -> float:
@@ -355,7 +366,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats; chains up to 1e5 and a 1e5-wide sum")
     args = parser.parse_args()
-    print(f"Python {sys.version.split()[0]}, PyTorch {torch.__version__ if torch else 'not installed'}\n")
+    print(f"Python {sys.version.split()[0]}, PyTorch {torch.__version__ if torch else 'not installed'}")
+    print(f"one thread each: PyTorch {torch.get_num_threads() if torch else '-'} thread(s), "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}\n")
 
     rounds = 5 if args.quick else 11
     results = interleaved(moons_engines(), rounds)

@@ -3,6 +3,7 @@ Ctrl-C, and one-line errors with exit code 2 for bad arguments."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -19,6 +20,10 @@ from micrograd import MLP
 
 SCRIPT = Path(sys.executable).parent / "micrograd"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+needs_matplotlib = pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None,
+    reason='the demos draw with Matplotlib, which is not installed: pip install -e ".[demo]"',
+)
 
 
 def _run(*args, timeout=300, cwd=None):
@@ -49,6 +54,7 @@ DEMOS = {
 
 
 @pytest.mark.parametrize("name", DEMOS)
+@needs_matplotlib
 def test_each_demo_end_to_end(tmp_path, name):
     epochs, pattern, pictures, sizes = DEMOS[name]
     out = tmp_path / "out"
@@ -67,6 +73,7 @@ def test_each_demo_end_to_end(tmp_path, name):
     assert "Traceback" not in result.stderr
 
 
+@needs_matplotlib
 def test_quiet_prints_only_the_summary_and_python_m_works_the_same(tmp_path):
     quiet = _run("demo", "toy", "--epochs", "4", "--seed", "3", "--out", str(tmp_path / "a"), "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == ""
@@ -84,12 +91,14 @@ def test_quiet_prints_only_the_summary_and_python_m_works_the_same(tmp_path):
     )
 
 
+@needs_matplotlib
 def test_progress_bar_goes_to_stderr(tmp_path):
     result = _run("demo", "toy", "--epochs", "5", "--out", str(tmp_path))
     assert result.returncode == 0
     assert "5/5" in result.stderr and "loss" in result.stderr
 
 
+@needs_matplotlib
 def test_seed_and_lr_change_the_run(tmp_path):
     def summary(*extra):
         result = _run("demo", "toy", "--epochs", "5", "--out", str(tmp_path), "--quiet", *extra)
@@ -102,6 +111,7 @@ def test_seed_and_lr_change_the_run(tmp_path):
     assert summary("--lr", "0.01") != default
 
 
+@needs_matplotlib
 def test_bare_demo_runs_moons(tmp_path):
     result = _run("demo", "--epochs", "1", "--out", str(tmp_path), "--quiet")
     assert result.returncode == 0
@@ -145,6 +155,7 @@ def test_no_command_shows_the_help():
     assert "demo" in result.stdout and "usage: micrograd" in result.stdout
 
 
+@needs_matplotlib
 def test_ctrl_c_stops_training_and_still_writes_the_results(tmp_path):
     """The first Ctrl-C ends training after the current step; the model learned so far is drawn and saved."""
     process = subprocess.Popen(
@@ -179,6 +190,7 @@ def test_ctrl_c_stops_training_and_still_writes_the_results(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", [[], ["--eager"]], ids=["compiled", "eager"])
+@needs_matplotlib
 def test_moons_demo_at_default_settings_reaches_99_percent(tmp_path, mode):
     result = _run("demo", "--out", str(tmp_path), "--quiet", *mode, timeout=900)
     assert result.returncode == 0, result.stderr
@@ -189,6 +201,7 @@ def test_moons_demo_at_default_settings_reaches_99_percent(tmp_path, mode):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="uses POSIX permissions")
+@needs_matplotlib
 def test_pictures_and_model_are_written_where_asked(tmp_path):
     out = tmp_path / "nested" / "dir"
     result = _run("demo", "toy", "--epochs", "2", "--out", str(out), "--quiet")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import random
 import subprocess
@@ -21,7 +22,15 @@ from micrograd.data import moons
 from micrograd.losses import mse_loss
 from micrograd.ops import FloatMath
 
-BACKENDS = ("numpy", "python")
+HAVE_NUMPY = importlib.util.find_spec("numpy") is not None
+needs_numpy = pytest.mark.skipif(not HAVE_NUMPY, reason='the NumPy backend needs NumPy: pip install -e ".[numpy]"')
+needs_matplotlib = pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None, reason='the demos draw with Matplotlib: pip install -e ".[demo]"'
+)
+BACKENDS = ("numpy", "python") if HAVE_NUMPY else ("python",)
+"""The backends the property tests and loops draw from: those that can run here."""
+EACH_BACKEND = [pytest.param("numpy", marks=needs_numpy), "python"]
+"""The backends a parametrized test runs on, the NumPy one skipped with its reason when NumPy is missing."""
 
 
 def eager(fn, batches, params, reduction="mean"):
@@ -79,13 +88,13 @@ def moons_problem(seed=1337, **kwargs):
 # --- the same numbers as eager code ----------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EACH_BACKEND)
 def test_moons_step_equals_eager_loss_and_every_gradient(backend):
     model, loss_fn, X, y = moons_problem()
     compare(loss_fn, [X, y], backend)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EACH_BACKEND)
 def test_lecture_shaped_unfused_model_compiles_too(backend):
     model, loss_fn, X, y = moons_problem(fused=False)
     compare(loss_fn, [X[:20], y[:20]], backend)
@@ -196,6 +205,7 @@ def test_numpy_dialect_keeps_ieee_results_and_never_raises():
 # --- what the generated code is --------------------------------------------------------
 
 
+@needs_numpy
 def test_moons_numpy_source_is_three_matrix_products_derived_from_the_dot_rule():
     model, loss_fn, X, y = moons_problem()
     step = micrograd.compile(loss_fn, backend="numpy")
@@ -238,7 +248,7 @@ def test_generated_code_is_self_contained_python():
 # --- parameters: read fresh, accumulate like eager ---------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EACH_BACKEND)
 def test_parameters_are_read_fresh_and_grads_accumulate_like_backward(backend):
     w, b = Value(2.0), Value(-1.0)
 
@@ -257,7 +267,7 @@ def test_parameters_are_read_fresh_and_grads_accumulate_like_backward(backend):
     assert step.parameters == [w, b] or set(map(id, step.parameters)) == {id(w), id(b)}
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EACH_BACKEND)
 def test_values_made_while_tracing_are_constants(backend):
     w = Value(3.0)
 
@@ -270,7 +280,7 @@ def test_values_made_while_tracing_are_constants(backend):
     assert step.parameters == [w] and w.grad == 20.0
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EACH_BACKEND)
 def test_reduction_none_and_several_outputs(backend):
     random.seed(3)
     model = MLP(2, [3, 2])
@@ -286,7 +296,7 @@ def test_reduction_none_and_several_outputs(backend):
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EACH_BACKEND)
 def test_no_grad_computes_the_loss_without_gradients(backend):
     model, loss_fn, X, y = moons_problem()
     step = micrograd.compile(loss_fn, backend=backend)
@@ -297,6 +307,7 @@ def test_no_grad_computes_the_loss_without_gradients(backend):
     assert any(p.grad != 0.0 for p in model.parameters())
 
 
+@needs_numpy
 def test_each_argument_shape_gets_its_own_trace():
     w = Value(1.5)
     step = micrograd.compile(lambda x: sum(x, Value(0.0)) * w, backend="numpy")
@@ -306,6 +317,7 @@ def test_each_argument_shape_gets_its_own_trace():
     assert "2 trace(s)" in repr(step)
 
 
+@needs_numpy
 def test_weights_shared_between_neurons_use_one_theta_entry():
     w = [Value(0.31), Value(-0.72)]
     b = Value(0.13)
@@ -364,7 +376,7 @@ def test_parameters_chosen_by_the_data_are_detected():
 # --- clear errors ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EACH_BACKEND)
 @pytest.mark.parametrize(
     ("batches", "error", "message"),
     [
@@ -433,7 +445,7 @@ def test_pure_python_mode_works_without_numpy():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EACH_BACKEND)
 def test_has_aux_returns_every_samples_outputs_with_the_loss(backend):
     random.seed(5)
     model = MLP(2, [4, 2])
@@ -514,6 +526,7 @@ def test_demo_trains_the_same_compiled_and_eager():
     assert all(agree(a.data, b.data, 1e-9) for a, b in zip(compiled.model.parameters(), eager.model.parameters()))
 
 
+@needs_matplotlib
 def test_demo_command_line_has_an_eager_switch(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "micrograd", "demo", "toy", "--epochs", "5", "--eager", "--quiet", "--out",
@@ -557,7 +570,7 @@ GROUPED = {
 }
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EACH_BACKEND)
 @pytest.mark.parametrize("name", sorted(GROUPED))
 def test_grouped_nodes_give_eager_numbers(name, backend):
     rng = random.Random(name)

@@ -142,6 +142,16 @@ def test_a_big_graph_is_cut_to_the_part_nearest_the_output():
     assert replay(recording) == {node["id"]: node["grad"] for node in recording["nodes"]}
 
 
+@needs_dot
+def test_snapshots_show_the_numbers_the_chart_records():
+    recording = record_training("moons", epochs=4, snapshots=5, grid=6)
+    training = recording["training"]
+    for shot in training["snapshots"][:-1]:
+        assert shot["loss"] == training["loss"][shot["step"]]
+        assert shot["accuracy"] == training["accuracy"][shot["step"]]
+        assert f"loss {shot['loss']:.4f}" in shot["text"]
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(TypeError, match="expects a Value"):
         record_graph(1.0)  # type: ignore[arg-type]
@@ -177,6 +187,7 @@ def test_page_is_self_contained_and_carries_the_recording():
     }
 
 
+@needs_dot
 def test_training_run_is_the_demos_run():
     from micrograd.demos import run_demo
 
@@ -187,6 +198,9 @@ def test_training_run_is_the_demos_run():
     assert training["accuracy"] == run.history.accuracy
     assert [s["epoch"] for s in training["snapshots"]] == [0, 1, 2]
     assert [s["step"] for s in training["snapshots"]] == [0, 1, 2]
+    # full batch: the snapshot after k steps shows the history's entry k, the number on the chart
+    assert [s["loss"] for s in training["snapshots"][:2]] == training["loss"]
+    assert [s["accuracy"] for s in training["snapshots"][:2]] == training["accuracy"]
     assert training["snapshots"][-1]["loss"] == run.final.loss
     assert training["snapshots"][-1]["accuracy"] == run.final.accuracy
     assert all(len(s["classes"]) == len(s["strength"]) == 36 for s in training["snapshots"])
@@ -262,6 +276,29 @@ def test_serve_answers_on_localhost(tmp_path):
 def test_write_page_creates_the_directory(tmp_path):
     path = write_page(record_graph(Value(2.0, label="x") ** 2), tmp_path / "a" / "b" / "x.html")
     assert path.exists() and embedded_recording(path.read_text(encoding="utf-8"))["nodes"][0]["name"] == "x"
+
+
+def test_the_boundary_grids_run_as_generated_code(monkeypatch):
+    """Each snapshot's lattice goes through micrograd.compile: the model itself runs only to be traced,
+    and for the final evaluation and the neuron shown."""
+    from micrograd.nn import MLP
+
+    calls = []
+    original = MLP.__call__
+    monkeypatch.setattr(MLP, "__call__", lambda self, x: calls.append(1) or original(self, x))
+    monkeypatch.setattr("micrograd.explore.record_graph", lambda root, **options: {"note": ""})  # no dot needed
+    recording = record_training("moons", epochs=2, snapshots=3, grid=12)
+    samples = len(recording["training"]["points"])
+    assert len(recording["training"]["snapshots"]) == 3
+    assert len(calls) <= samples + 10, len(calls)  # eagerly: 3 × 144 lattice points, plus 3 × 100 samples
+
+
+@needs_dot
+def test_cli_training_view_shows_progress(tmp_path, capsys):
+    from micrograd.cli import main
+
+    assert main(["explore", "--demo", "moons", "--epochs", "3", "-o", str(tmp_path / "t.html")]) == 0
+    assert "3/3" in capsys.readouterr().err
 
 
 @needs_dot

@@ -224,7 +224,8 @@ def test_training_view_follows_the_slider(tmp_path, open_page):
     assert page.text_content(label).startswith(f"epoch 0: loss {snapshots[0]['loss']:.4f}")
     assert canvas() != last
 
-    # full-batch training: the loss after epoch 2 is the loss step 3 measures before its update
+    # full-batch training: the loss after epoch 2 is the loss step 3 measures before its update, and
+    # the page shows the history's own number for it (the one its chart draws)
     run = run_demo("moons", epochs=4, out=None, verbose=False)
     move_slider(page, "#train-slider", 2)
     assert page.get_attribute(label, "data-epoch") == "2"

@@ -62,7 +62,7 @@ def test_decision_boundary_binary(tmp_path):
     assert isinstance(figure.canvas, FigureCanvasAgg)
     ax = figure.axes[0]
     assert ax.get_title() == "linear\naccuracy 75.0% on 4 points"
-    assert ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    assert ax.get_xlabel() == "x₁" and ax.get_ylabel() == "x₂"
     assert _legend(figure) == ["class 0", "class 1", "decision boundary", "misclassified (1)"]
     _is_image(path)
 

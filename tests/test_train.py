@@ -196,7 +196,8 @@ def test_divergence_stops_training_before_the_bad_step():
     assert all(math.isfinite(p.data) for p in model.parameters())
 
 
-def test_progress_bar_and_its_plain_text_fallback(capsys, monkeypatch):
+def test_progress_bar_is_tqdm_when_installed(capsys):
+    pytest.importorskip("tqdm", reason='the progress bar is drawn by tqdm: pip install -e ".[demo]"')
     X, y = _moons()
     _train(_model(), X, y, 3)
     assert capsys.readouterr().err == ""
@@ -205,6 +206,12 @@ def test_progress_bar_and_its_plain_text_fallback(capsys, monkeypatch):
     fit(model, X, y, loss="hinge", optimizer=opt, epochs=3, verbose=True, description="moons")
     err = capsys.readouterr().err
     assert "moons" in err and "3/3" in err and "loss" in err and "acc" in err
+
+
+def test_progress_is_plain_text_without_tqdm(capsys, monkeypatch):
+    X, y = _moons()
+    model = _model()
+    opt = SGD(model.parameters(), lr=0.1)
     monkeypatch.setitem(sys.modules, "tqdm", None)  # as if tqdm were not installed
     fit(model, X, y, loss="hinge", optimizer=opt, epochs=3, verbose=True)
     lines = capsys.readouterr().err.splitlines()

@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from micrograd.engine import Value, no_grad, topological_order
+from micrograd.engine import Value, topological_order
 from micrograd.ops import DOT, FloatMath, Op, PowConst
 
 __all__ = [
@@ -452,27 +452,32 @@ def _layout(nodes: list[dict[str, Any]]) -> dict[str, Any]:
 # --- recording a training run -----------------------------------------------------------------
 
 
-def _classes(output: Any) -> tuple[int, float]:
+def _classes(output: float | Sequence[float]) -> tuple[int, float]:
     """Predicted class and confidence (0 at the boundary, 1 far from it) of one output, as accuracy() decides."""
-    if isinstance(output, list):
-        scores = sorted((o.data for o in output), reverse=True)
-        best = max(range(len(output)), key=lambda k: output[k].data)
+    if isinstance(output, (list, tuple)):
+        scores = sorted(output, reverse=True)
+        best = max(range(len(output)), key=lambda k: output[k])
         return best, min(1.0, scores[0] - scores[1]) if len(scores) > 1 else 1.0
-    return int(output.data > 0.0), min(1.0, abs(output.data))
+    return int(output > 0.0), min(1.0, abs(output))
 
 
-def _grid(model: Any, extent: tuple[float, float, float, float], size: int) -> tuple[str, str]:
-    """The model's class (a digit) and confidence (0-9) at ``size × size`` points over ``extent``, rows from the top."""
+def _lattice(extent: tuple[float, float, float, float], size: int) -> list[list[float]]:
+    """The centres of a ``size × size`` lattice over ``extent``, row by row from the top."""
     x0, x1, y0, y1 = extent
+    return [
+        [x0 + (col + 0.5) * (x1 - x0) / size, y1 - (row + 0.5) * (y1 - y0) / size]
+        for row in range(size)
+        for col in range(size)
+    ]
+
+
+def _grid(outputs: Sequence[Any]) -> tuple[str, str]:
+    """The model's class (a digit) and confidence (0-9) at each lattice point, from its outputs there."""
     classes, strengths = [], []
-    with no_grad():
-        for row in range(size):
-            y = y1 - (row + 0.5) * (y1 - y0) / size
-            for col in range(size):
-                x = x0 + (col + 0.5) * (x1 - x0) / size
-                cls, strength = _classes(model([x, y]))
-                classes.append(str(cls))
-                strengths.append(str(min(9, int(strength * 9.999))))
+    for output in outputs:
+        cls, strength = _classes(output)
+        classes.append(str(cls))
+        strengths.append(str(min(9, int(strength * 9.999))))
     return "".join(classes), "".join(strengths)
 
 
@@ -500,12 +505,15 @@ def record_training(
 ) -> dict[str, Any]:
     """Train a 2-D classifier demo exactly as ``micrograd demo`` does, recording its decision boundary.
 
-    The boundary (the model's class on a ``grid × grid`` lattice) and the loss and accuracy on
-    the whole data set are recorded before training and after ``snapshots - 1`` evenly spaced
-    epochs; the loss and accuracy of every step come from the training history. The
+    The boundary (the model's class on a ``grid × grid`` lattice, computed by generated code
+    as in training) and the loss and accuracy on the whole data set are recorded before
+    training and after ``snapshots - 1`` evenly spaced epochs; the loss and accuracy of every
+    step come from the training history. A full-batch demo's snapshot shows the history's own
+    number for its step, so the page's text and its chart cannot disagree. The
     recording also holds one neuron's graph (the first of the first layer, trained, on the
     first sample), written out as the lecture's chain of ``*`` and ``+``, to step through.
     """
+    from micrograd.compile import compile as compile_function
     from micrograd.demos import run_demo
     from micrograd.nn import Neuron
     from micrograd.train import evaluate
@@ -524,28 +532,37 @@ def record_training(
     ys = [p[1] for p in X]
     pad_x, pad_y = 0.1 * (max(xs) - min(xs)) + 0.1, 0.1 * (max(ys) - min(ys)) + 0.1
     extent = (min(xs) - pad_x, max(xs) + pad_x, min(ys) - pad_y, max(ys) + pad_y)
+    lattice = _lattice(extent, grid)
     chosen = sorted({round(k * epochs / (snapshots - 1)) for k in range(snapshots)})
     taken: list[dict[str, Any]] = []
+    boundary: Any = None
+    full_batch = demo.batch_size is None
 
     def snapshot(epoch: int, steps: int, model: Any) -> None:
+        nonlocal boundary
         if epoch not in chosen:
             return
-        classes, strength = _grid(model, extent, grid)
-        result = evaluate(model, X, y, demo.loss, demo.l2, with_accuracy=True)
-        taken.append(
-            {
-                "epoch": epoch,
-                "step": steps,
-                "loss": _json_number(result.loss),
-                "accuracy": result.accuracy,
-                "text": f"epoch {epoch}: loss {result.loss:.4f}, accuracy {result.accuracy:.0%}",
-                "classes": classes,
-                "strength": strength,
-            }
-        )
+        if boundary is None:  # the model on the whole lattice as generated code; it reads the parameters at each call
+            boundary = compile_function(model)
+        classes, strength = _grid(boundary(lattice, reduction="none"))
+        taken.append({"epoch": epoch, "step": steps, "classes": classes, "strength": strength})
+        if not full_batch:  # the history holds mini-batch losses only: measure the whole data set now
+            result = evaluate(model, X, y, demo.loss, demo.l2, with_accuracy=True)
+            taken[-1].update(loss=result.loss, accuracy=result.accuracy)
 
     run = run_demo(demo.name, epochs=epochs, lr=lr, seed=seed, out=None, verbose=verbose, on_epoch=snapshot)
     model, history = run.model, run.history
+    for shot in taken:
+        if full_batch:
+            # A full-batch step measures the whole data set before its update: the snapshot after k steps
+            # shows history entry k, the very number on the chart; after the last step, the final
+            # evaluation that `micrograd demo` prints.
+            last = shot["step"] >= len(history.loss)
+            shot["loss"] = run.final.loss if last else history.loss[shot["step"]]
+            shot["accuracy"] = run.final.accuracy if last else history.accuracy[shot["step"]]
+        loss, acc = shot["loss"], shot["accuracy"]
+        shot.update(loss=_json_number(loss), accuracy=acc,
+                    text=f"epoch {shot['epoch']}: loss {loss:.4f}, accuracy {acc:.0%}")
 
     source = model.layers[0].neurons[0]
     neuron = Neuron(demo.nin, activation=source.activation, fused=False)
@@ -716,7 +733,7 @@ def run_explore_command(args: Any) -> int:
             if args.snapshots < 2:
                 raise ValueError(f"--snapshots must be at least 2 (before and after training), got {args.snapshots}")
             print(f"training {args.demo} and recording its decision boundary ...", file=sys.stderr, flush=True)
-            recording = record_training(args.demo, epochs=args.epochs, snapshots=args.snapshots)
+            recording = record_training(args.demo, epochs=args.epochs, snapshots=args.snapshots, verbose=True)
             summary = recording["training"]["snapshots"][-1]["text"]
         else:
             if args.expression is None:

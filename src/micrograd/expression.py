@@ -126,6 +126,7 @@ def _parse(text: str, source: _Source) -> ast.Expression:
     try:
         with warnings.catch_warnings():  # "invalid decimal literal" in `1if x`: the error that follows says it all
             warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)  # the same warning's category on CPython 3.10
             return ast.parse(text, mode="eval")
     except SyntaxError as e:
         message = e.msg

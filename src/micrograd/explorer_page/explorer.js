@@ -306,7 +306,8 @@ function setUpTraining(training) {
     ctx.fillText("epoch " + snapshot.epoch, 16, 30);
   }
 
-  function drawCurve(chart, values, title, fixedRange, markStep) {
+  // values[k] is measured on the model after k steps; the mark is the shown snapshot's own number.
+  function drawCurve(chart, values, title, fixedRange, markStep, markValue) {
     const { ctx, width, height } = chart;
     const left = 64, right = 16, top = 30, bottom = 36;
     ctx.clearRect(0, 0, width, height);
@@ -319,7 +320,7 @@ function setUpTraining(training) {
     let hi = fixedRange ? fixedRange[1] : Math.max(...finite);
     if (hi === lo) { hi += 1; lo -= 1; }
     const n = values.length;
-    const sx = (i) => left + (n > 1 ? (i / (n - 1)) : 0.5) * (width - left - right);
+    const sx = (i) => left + (i / n) * (width - left - right);
     const sy = (v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
     ctx.strokeStyle = "#adb5bd";
     ctx.lineWidth = 1;
@@ -331,7 +332,7 @@ function setUpTraining(training) {
     ctx.fillText(lo.toPrecision(3), left - 6, height - bottom);
     ctx.textAlign = "center";
     ctx.fillText("step", (left + width - right) / 2, height - 8);
-    ctx.fillText("1", left, height - bottom + 18);
+    ctx.fillText("0", left, height - bottom + 18);
     ctx.fillText(String(n), width - right, height - bottom + 18);
     ctx.textAlign = "left";
     ctx.beginPath();
@@ -343,15 +344,15 @@ function setUpTraining(training) {
     ctx.strokeStyle = "#1c7ed6";
     ctx.lineWidth = 2.5;
     ctx.stroke();
-    if (markStep > 0 && markStep <= n) {
-      const x = sx(markStep - 1);
+    if (markStep >= 0 && markStep <= n) {
+      const x = sx(markStep);
       ctx.strokeStyle = "#e8590c";
       ctx.lineWidth = 2.5;
       ctx.beginPath();
       ctx.moveTo(x, top);
       ctx.lineTo(x, height - bottom);
       ctx.stroke();
-      const v = Number(values[markStep - 1]);
+      const v = Number(markValue);
       if (Number.isFinite(v)) {
         ctx.beginPath();
         ctx.arc(x, sy(v), 5, 0, 2 * Math.PI);
@@ -365,8 +366,8 @@ function setUpTraining(training) {
     shown = Math.max(0, Math.min(training.snapshots.length - 1, index));
     const snapshot = training.snapshots[shown];
     drawBoundary(snapshot);
-    drawCurve(lossChart, training.loss, "loss", null, snapshot.step);
-    drawCurve(accuracyChart, training.accuracy, "accuracy", [0, 1], snapshot.step);
+    drawCurve(lossChart, training.loss, "loss", null, snapshot.step, snapshot.loss);
+    drawCurve(accuracyChart, training.accuracy, "accuracy", [0, 1], snapshot.step, snapshot.accuracy);
     slider.value = String(shown);
     const label = byId("train-label");
     label.textContent = snapshot.text + (snapshot.step ? " (after step " + snapshot.step + ")" : " (before training)");
