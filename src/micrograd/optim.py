@@ -52,7 +52,7 @@ Schedule = Callable[[int], float]
 
 
 
-def _tensor_type() -> type | None:
+def _tensor_type() -> Any:
     """micrograd's Tensor class when :mod:`micrograd.tensor` is loaded (no tensor exists otherwise).
 
     Looked up, not imported, so that the scalar library never needs NumPy.
@@ -91,7 +91,8 @@ def _hyper(name: str, value: Any, *, low: float = 0.0, below: float | None = Non
     return number
 
 
-def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]:
+def _parameter_list(params: Any, owner: str) -> list[Any]:
+    """The parameters to move: Values (from a Module or an iterable) or leaf float tensors."""
     module = params if isinstance(params, Module) else None
     if isinstance(params, Module):
         params = params.parameters()

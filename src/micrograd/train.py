@@ -507,7 +507,8 @@ def fit(
     if _is_tensor_model(model):
         from micrograd.tensor.training import TensorData
 
-        data: _Data = TensorData(model, X, y, loss, l2, validation, batch_size, seed if shuffle else None, step)
+        tensor_model: Any = model
+        data: _Data = TensorData(tensor_model, X, y, loss, l2, validation, batch_size, seed if shuffle else None, step)
     else:
         data = _ValueData(model, X, y, loss, l2, validation, batch_size, seed if shuffle else None, step)
     with_acc = _wants_accuracy(loss, with_accuracy)

@@ -23,6 +23,7 @@ constructor arguments); load it with ``load(path, classes=[MyModel])``.
 from __future__ import annotations
 
 import numbers
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,9 @@ __all__ = ["FORMAT", "VERSION", "architecture", "save", "load"]
 FORMAT = "micrograd.tensor.Module"
 VERSION = 1
 _TOP_KEYS = ("format", "version", "architecture", "state")
-_LAYERS = {cls.__name__: cls for cls in (nn.Linear, nn.Embedding, nn.BatchNorm1d, nn.Tanh, nn.ReLU, nn.Flatten)}
+_LAYERS: dict[str, type[nn.Module]] = {
+    cls.__name__: cls for cls in (nn.Linear, nn.Embedding, nn.BatchNorm1d, nn.Tanh, nn.ReLU, nn.Flatten)
+}
 _DTYPES = ("float64", "float32", "int64")
 
 
@@ -47,7 +50,7 @@ def architecture(module: nn.Module) -> dict[str, Any]:
     return {"type": type(module).__name__, "config": module.config()}
 
 
-def save(module: nn.Module, path: str | Path) -> Path:
+def save(module: nn.Module, path: str | os.PathLike[str]) -> Path:
     """Write ``module``'s architecture and arrays to ``path`` atomically; a non-finite array is refused."""
     arch = architecture(module)
     state = {}
@@ -58,7 +61,7 @@ def save(module: nn.Module, path: str | Path) -> Path:
     return write_json_atomic(path, {"format": FORMAT, "version": VERSION, "architecture": arch, "state": state})
 
 
-def _build(arch: Any, where: str, classes: dict[str, type], path: Path) -> nn.Module:
+def _build(arch: Any, where: str, classes: dict[str, type[nn.Module]], path: Path) -> nn.Module:
     if not isinstance(arch, dict) or set(arch) != {"type", "config"}:
         raise ModelFileError(f"{path}: {where} must be an object with 'type' and 'config'")
     kind, config = arch["type"], arch["config"]
@@ -107,7 +110,7 @@ def _array(entry: Any, name: str, path: Path) -> np.ndarray:
     return array.astype(dtype).reshape(shape)
 
 
-def load(path: str | Path, *, classes: Any = (), expect: type = nn.Module) -> nn.Module:
+def load(path: str | os.PathLike[str], *, classes: Any = (), expect: type = nn.Module) -> nn.Module:
     """The module saved at ``path`` (by :func:`save`), or ``ModelFileError`` naming what is wrong.
 
     ``classes`` lists module classes of your own that the file may name; ``expect`` is

@@ -28,11 +28,10 @@ __all__ = ["Affine", "SquareSum"]
 class Affine(ArrayOp):
     """x @ Wᵀ (+ b) for W (out, in) and x (..., in);  ∂/∂x = g @ W, ∂/∂W = gᵀ @ x, ∂/∂b = Σ_rows g."""
 
-    arity: int  # 3 with a bias, 2 without
     input_grad: bool  # whether x needs its gradient (the data of a first layer does not)
 
     def __new__(cls, bias: bool, input_grad: bool) -> Affine:
-        return super().__new__(cls, "affine", arity=3 if bias else 2, input_grad=input_grad)
+        return super().__new__(cls, "affine", arity=3 if bias else 2, input_grad=input_grad)  # arity: with a bias
 
     def forward(self, m: Any, x: Any, W: Any, *b: Any) -> Any:
         out = m.matmul(x, m.swap_last(W))

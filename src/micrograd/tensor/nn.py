@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd import nn as scalar_nn
 from micrograd.engine import no_grad
 from micrograd.tensor.fused import Affine
 from micrograd.tensor.generator import Generator, default_generator, manual_seed
@@ -204,21 +205,17 @@ class Module:
     # --- modes and gradients -------------------------------------------------------------
 
     def train(self, mode: bool = True) -> Module:
-        """Set ``training`` on this module and every module inside it; returns the module."""
-        if not isinstance(mode, bool):
-            raise TypeError(f"train() expects True or False, got {type(mode).__name__}: {mode!r}")
-        for module in self.modules():
-            module.training = mode
+        """Set ``training`` on this module and every module inside it (the scalar Module's rule); returns it."""
+        scalar_nn.Module.train(self, mode)  # type: ignore[arg-type]  # it only walks self.modules()
         return self
 
     def eval(self) -> Module:
-        """``train(False)``: BatchNorm uses its running statistics."""
+        """``train(False)``: BatchNorm1d uses its running statistics."""
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: None (PyTorch's default), or zeros with ``set_to_none=False``."""
-        if not isinstance(set_to_none, bool):
-            raise TypeError(f"set_to_none must be True or False, got {type(set_to_none).__name__}: {set_to_none!r}")
+        scalar_nn._check_set_to_none(set_to_none)
         for p in self.parameters():
             p.grad = None if set_to_none else np.zeros_like(p.data)
 
@@ -343,6 +340,11 @@ class Linear(Module):
     lecture's (in, out) matrix, then transposed) and zeros the bias; ``'normal'`` draws both N(0, 1).
     """
 
+    weight: Parameter
+    bias: Parameter | None
+    init: str
+    gain: float
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *, init: str = "pytorch",
                  gain: float = 1.0, generator: Generator | None = None, dtype: Any = "float64") -> None:  # fmt: skip
         super().__init__()
@@ -402,6 +404,8 @@ class Embedding(Module):
         dtype = _float_dtype(dtype)
         self.weight = Parameter(_check_generator(generator).randn(num_embeddings, embedding_dim).data.astype(dtype))
 
+    weight: Parameter
+
     def forward(self, indices: Any) -> Tensor:
         array = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
         if array.dtype.kind not in "iu":
@@ -431,6 +435,12 @@ class BatchNorm1d(Module):
     move by ``momentum``: r ← (1 - momentum)·r + momentum·stat, the variance unbiased
     (n/(n - 1) times the batch's). Evaluation (``eval()``) uses the running statistics.
     """
+
+    weight: Parameter
+    bias: Parameter
+    running_mean: Tensor
+    running_var: Tensor
+    num_batches_tracked: Tensor
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
                  track_running_stats: bool = True, *, dtype: Any = "float64") -> None:  # fmt: skip
@@ -499,7 +509,7 @@ class Tanh(Module):
     """tanh of every element."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return _tensor_input(self, x).tanh()
+        return _tensor_input(self, x).tanh()  # type: ignore[attr-defined]  # made from the ops registry
 
     def config(self) -> dict[str, Any]:
         return {}
@@ -512,7 +522,7 @@ class ReLU(Module):
     """max(0, x) of every element."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return _tensor_input(self, x).relu()
+        return _tensor_input(self, x).relu()  # type: ignore[attr-defined]  # made from the ops registry
 
     def config(self) -> dict[str, Any]:
         return {}

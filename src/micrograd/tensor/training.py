@@ -116,4 +116,4 @@ class TensorData:
         finally:
             self.model.train(mode)
         acc = tensor_accuracy(outputs.data, self.val_y) if with_accuracy else None
-        return Evaluation(total.item(), acc, outputs.data)
+        return Evaluation(total.item(), acc, outputs.data.tolist())
