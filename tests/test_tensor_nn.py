@@ -295,3 +295,24 @@ def test_l2_penalty_is_the_sum_of_squares_and_its_gradient():
     assert total.item() == 0.5 * (1 + 4 + 9)
     total.backward()
     assert a.grad.tolist() == [[1.0, -2.0]] and b.grad.tolist() == [3.0]
+
+
+def _lecture_batchnorm(x, eps=1e-5, correction=1):
+    """makemore part 5's BatchNorm1d forward on (N, L, C): mean and variance over dims (0, 1)."""
+    mean = x.mean(axis=(0, 1), keepdims=True)
+    var = x.var(axis=(0, 1), keepdims=True, ddof=correction)
+    return (x - mean) / np.sqrt(var + eps), var.reshape(-1)
+
+
+def test_the_lectures_layouts_are_one_transpose_away():
+    x = Generator(12).randn(4, 6, 3)  # the lecture's (N, L, C)
+    bn = BatchNorm1d(3)
+    ours = bn(x.transpose(1, 2)).transpose(1, 2).data
+    biased, _ = _lecture_batchnorm(x.data, correction=0)
+    np.testing.assert_allclose(ours, biased, rtol=1e-13, atol=1e-15)  # the one difference left: n vs n - 1
+    _, unbiased_var = _lecture_batchnorm(x.data)
+    np.testing.assert_allclose(bn.running_var.data, 0.9 * 1 + 0.1 * unbiased_var, rtol=1e-15)
+    layer = Linear(3, 5, generator=Generator(13))
+    W = layer.weight.T  # the lecture's (in, out) matrix
+    assert W.shape == (3, 5)
+    np.testing.assert_array_equal(layer(x).data, x.data @ W.data + layer.bias.data)
