@@ -89,3 +89,17 @@ def test_tensor_losses_agree_with_torch(torch_module):
     ]  # fmt: skip
     for ours, theirs in pairs:
         assert ours.item() == pytest.approx(theirs.item(), rel=1e-14)
+
+
+def test_fit_trains_the_makemore_mlp_on_integer_contexts():
+    from micrograd.tensor.nn import Embedding, Flatten, Tanh
+
+    g = Generator(0)
+    X = g.randint(0, 27, (200, 3)).data
+    Y = (X.sum(axis=1) % 27).astype(np.int64)  # a rule the model can learn
+    model = Sequential(Embedding(27, 10, generator=g), Flatten(), Linear(30, 64, generator=g), Tanh(),
+                       Linear(64, 27, generator=g))  # fmt: skip
+    history = fit(model, X, Y, loss="cross_entropy", optimizer=Adam(model.parameters(), lr=0.01), epochs=15,
+                  batch_size=32, verbose=False)  # fmt: skip
+    assert history.steps == 15 * 7 and history.loss[-1] < history.loss[0] - 1.0
+    assert len(history.accuracy) == history.steps

@@ -9,11 +9,14 @@ The makemore lectures make every random number from one seeded generator
     ix = g.randint(0, 1000, (32,))                        # a minibatch of row indices
     nxt = g.multinomial(probs, 1, replacement=True)       # sampling from a model
 
-Where the numbers come from: NumPy's PCG64 bit generator, whose stream NumPy keeps
-fixed across versions and platforms, and NumPy's transforms of it (uniforms by exact
-scaling of 53 bits, integers and permutations by integer arithmetic, normals by the
-ziggurat method). So the same seed gives the same numbers on every run and machine.
-float32 results are the float64 numbers rounded, so both dtypes draw the same stream.
+Where the numbers come from: NumPy's PCG64 bit generator, whose stream NumPy guarantees
+across versions and platforms, and NumPy's transforms of it (uniforms by exact scaling of
+53 bits, integers and permutations by integer arithmetic, normals by the ziggurat
+method, whose rare tail case calls the C library's exp and log). So the same seed gives
+the same numbers on every run and machine. NumPy does not promise the transforms across
+its versions (they have been unchanged since NumPy 1.17); a test holds the first numbers
+of a seed to stored ones, so a change would show. float32 results are the float64
+numbers rounded, so both dtypes draw the same stream.
 
 PyTorch's own streams (a Mersenne Twister with its own transforms) cannot be
 reproduced: ``Generator(42).randn(3)`` is not ``torch.randn(3, generator=...)`` for any
