@@ -316,3 +316,21 @@ def test_the_lectures_layouts_are_one_transpose_away():
     W = layer.weight.T  # the lecture's (in, out) matrix
     assert W.shape == (3, 5)
     np.testing.assert_array_equal(layer(x).data, x.data @ W.data + layer.bias.data)
+
+
+def test_modules_in_a_list_are_found_under_pytorchs_modulelist_names():
+    class Stack(Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [Linear(2, 3, generator=Generator(0)), Tanh(), Linear(3, 1, generator=Generator(1))]
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    model = Stack()
+    assert [n for n, _ in model.named_parameters()] == ["layers.0.weight", "layers.0.bias", "layers.2.weight",
+                                                        "layers.2.bias"]  # fmt: skip
+    assert list(model.state_dict()) == [n for n, _ in model.named_parameters()]
+    assert model.eval() is model and not model.layers[1].training

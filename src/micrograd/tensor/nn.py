@@ -150,9 +150,19 @@ class Module:
         setattr(self, name, tensor)
 
     def _own(self) -> Iterator[tuple[str, Any]]:
+        """The attributes, with the Modules and Parameters in lists, tuples and dicts named ``layers.0``
+        (PyTorch's ``ModuleList`` names), so that ``self.layers = [Linear(...), ...]`` is found too."""
         if "_buffer_names" not in self.__dict__:
             raise TypeError(f"{type(self).__name__}.__init__ must call super().__init__() before using the module")
-        return iter(list(self.__dict__.items()))
+        stack = list(reversed(self.__dict__.items()))
+        while stack:
+            name, value = stack.pop()
+            if isinstance(value, (list, tuple)):
+                stack.extend(reversed([(f"{name}.{i}", item) for i, item in enumerate(value)]))
+            elif isinstance(value, dict):
+                stack.extend(reversed([(f"{name}.{key}", item) for key, item in value.items()]))
+            else:
+                yield name, value
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, Module) for each direct submodule, in the order they were set."""
