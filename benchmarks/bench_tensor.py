@@ -12,9 +12,11 @@ digits    MLP 64-128-10 (ReLU), batch 1797, cross-entropy         (scikit-learn'
 makemore  Embedding(27, 10), context 3, Linear 30-200, tanh, Linear 200-27, batch 32, cross-entropy
 width     the makemore MLP with 64, 256 and 1024 hidden units
 
-The digits are scikit-learn's bundled 8×8 images when scikit-learn is installed; otherwise a
-deterministic stand-in of the same shape and value range (integers 0..16 in a 1797×64
-array, 10 classes), which costs the same arithmetic; the output says which ran.
+The digits are scikit-learn's bundled 8×8 images when scikit-learn is installed, or read from
+``--digits FILE.npz`` (arrays ``X`` and ``y``, as ``np.savez(FILE, X=d.data, y=d.target)`` of
+``load_digits()`` writes them, for a Python without scikit-learn); otherwise a deterministic
+stand-in of the same shape and value range (integers 0..16 in a 1797×64 array, 10 classes),
+which costs the same arithmetic; the output says which ran.
 
 Threads: OpenBLAS and PyTorch run on one thread (``OPENBLAS_NUM_THREADS=1`` is set before
 NumPy is imported, ``torch.set_num_threads(1)``); afterwards the same table is measured
@@ -67,7 +69,10 @@ def moons_data() -> tuple[np.ndarray, np.ndarray]:
     return np.array(X), np.array(y, dtype=np.float64) * 2 - 1
 
 
-def digits_data() -> tuple[np.ndarray, np.ndarray, str]:
+def digits_data(path: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    if path is not None:
+        with np.load(path) as saved:
+            return saved["X"] / 16, saved["y"].astype(np.int64), f"scikit-learn's digits, read from {path}"
     try:
         from sklearn.datasets import load_digits
     except ImportError:
@@ -288,11 +293,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--digits", metavar="FILE.npz", help="scikit-learn's digits saved with np.savez(X=..., y=...)")
     args = parser.parse_args()
     if torch is None:
         raise SystemExit("bench_tensor.py compares with PyTorch: pip install torch==2.13.0")
     rounds = args.rounds or (5 if args.quick else 15)
-    X, y, source = digits_data()
+    X, y, source = digits_data(args.digits)
     print(f"NumPy {np.__version__}, PyTorch {torch.__version__}, {DEFAULT_THREADS} CPUs; digits: {source}; "
           f"{rounds} rounds\n")  # fmt: skip
     torch.set_num_threads(1)
