@@ -69,9 +69,7 @@ def _math(p: Any) -> Any:
     """
     if isinstance(p, Value):
         return FloatMath
-    from micrograd.tensor.arraymath import ARRAY
-
-    return ARRAY
+    return sys.modules["micrograd.tensor.arraymath"].ARRAY  # loaded with every tensor
 
 
 def _copy(x: Any) -> Any:

@@ -342,6 +342,10 @@ def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:
     return torch.float64 if dtype == np.float64 else torch.float32
 
 
+_AFFINE = {(bias, input_grad): Affine(bias, input_grad) for bias in (True, False) for input_grad in (True, False)}
+"""The four affine rules a Linear layer uses (with or without a bias, with or without ∂/∂x), made once."""
+
+
 class Linear(Module):
     """y = x @ weight.T + bias, weight (out_features, in_features), as ``torch.nn.Linear``.
 
@@ -388,7 +392,7 @@ class Linear(Module):
         layer's dtype (float64 data into a float32 layer) and gets a gradient only if it requires one."""
         x = _check_input(self, x, (1, 2, 3), self.in_features, -1)._to(self.weight.dtype)
         inputs = (x, self.weight) if self.bias is None else (x, self.weight, self.bias)
-        return _apply(Affine(self.bias is not None, x.requires_grad), inputs)
+        return _apply(_AFFINE[self.bias is not None, x.requires_grad], inputs)
 
     def config(self) -> dict[str, Any]:
         return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias is not None,
