@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
+import pytest
 
-from micrograd.tensor import Tensor
-from micrograd.tensor.files import FORMAT, load
-from micrograd.tensor.nn import BatchNorm1d, Embedding, Flatten, Generator, Linear, Module, ReLU, Sequential, Tanh
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
+
+from micrograd.tensor import Tensor  # noqa: E402
+from micrograd.tensor.files import FORMAT, load  # noqa: E402
+from micrograd.tensor.nn import (  # noqa: E402
+    BatchNorm1d,
+    Embedding,
+    Flatten,
+    Generator,
+    Linear,
+    Module,
+    ReLU,
+    Sequential,
+    Tanh,
+)
 
 
 def _makemore(dtype):

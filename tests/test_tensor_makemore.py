@@ -3,12 +3,13 @@ cross-entropy, minibatches of 32) trained 50 steps from the same weights as PyTo
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from micrograd.optim import SGD, Adam
-from micrograd.tensor import Tensor, cross_entropy
-from micrograd.tensor.nn import BatchNorm1d, Embedding, Flatten, Generator, Linear, Sequential, Tanh
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
+
+from micrograd.optim import SGD, Adam  # noqa: E402
+from micrograd.tensor import Tensor, cross_entropy  # noqa: E402
+from micrograd.tensor.nn import BatchNorm1d, Embedding, Flatten, Generator, Linear, Sequential, Tanh  # noqa: E402
 
 NAMES = [
     "emma",

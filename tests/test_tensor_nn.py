@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
-from micrograd.tensor import Tensor, cross_entropy
-from micrograd.tensor.generator import Generator, default_generator, manual_seed
-from micrograd.tensor.nn import (
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
+
+from micrograd.tensor import Tensor, cross_entropy  # noqa: E402
+from micrograd.tensor.generator import Generator, default_generator, manual_seed  # noqa: E402
+from micrograd.tensor.nn import (  # noqa: E402
     BatchNorm1d,
     Embedding,
     Flatten,

@@ -7,16 +7,17 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from micrograd.optim import SGD
-from micrograd.serialize import ModelFileError
-from micrograd.tensor import Tensor
-from micrograd.tensor.files import load
-from micrograd.tensor.losses import hinge_loss, mse_loss
-from micrograd.tensor.nn import BatchNorm1d, Embedding, Generator, Linear, Module, Sequential, Tanh
-from micrograd.train import fit
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
+
+from micrograd.optim import SGD  # noqa: E402
+from micrograd.serialize import ModelFileError  # noqa: E402
+from micrograd.tensor import Tensor  # noqa: E402
+from micrograd.tensor.files import load  # noqa: E402
+from micrograd.tensor.losses import hinge_loss, mse_loss  # noqa: E402
+from micrograd.tensor.nn import BatchNorm1d, Embedding, Generator, Linear, Module, Sequential, Tanh  # noqa: E402
+from micrograd.train import fit  # noqa: E402
 
 ERRORS_MD = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 

@@ -3,15 +3,16 @@ batches drawn from Generator(seed), and the same numbers as a hand-written loop.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from micrograd.data import moons
-from micrograd.optim import SGD, Adam
-from micrograd.tensor import Tensor
-from micrograd.tensor.losses import binary_cross_entropy_with_logits, hinge_loss, l2_penalty, mse_loss
-from micrograd.tensor.nn import BatchNorm1d, Generator, Linear, ReLU, Sequential
-from micrograd.train import fit
+np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
+
+from micrograd.data import moons  # noqa: E402
+from micrograd.optim import SGD, Adam  # noqa: E402
+from micrograd.tensor import Tensor  # noqa: E402
+from micrograd.tensor.losses import binary_cross_entropy_with_logits, hinge_loss, l2_penalty, mse_loss  # noqa: E402
+from micrograd.tensor.nn import BatchNorm1d, Generator, Linear, ReLU, Sequential  # noqa: E402
+from micrograd.train import fit  # noqa: E402
 
 
 def _moons():
