@@ -244,3 +244,4 @@ def test_bad_schedules_are_rejected(make):
 def test_schedule_step_must_be_a_natural_number():
     with pytest.raises(ValueError, match="step number"):
         LinearDecay(1.0, 0.1, 10)(-1)
+

@@ -24,6 +24,7 @@ from micrograd.nn import Module
 __all__ = [
     "Objective",
     "objective",
+    "l2_weight",
     "mse_loss",
     "hinge_loss",
     "binary_cross_entropy_with_logits",
@@ -252,6 +253,14 @@ class Objective:
         return total + l2_regularization(parameters, self.l2) if self.l2 else total
 
 
+def l2_weight(l2: Any) -> float:
+    """``l2`` as the weight of an L2 penalty: a finite number >= 0 (bools refused, as everywhere)."""
+    weight = as_float("l2", l2)
+    if not (math.isfinite(weight) and weight >= 0):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    return weight
+
+
 def objective(loss: str | Loss | Objective, l2: float = 0.0) -> Objective:
     """The :class:`Objective` for a loss name or function and an ``l2`` weight (an Objective passes through)."""
     if isinstance(loss, Objective):
@@ -259,8 +268,6 @@ def objective(loss: str | Loss | Objective, l2: float = 0.0) -> Objective:
             raise ValueError("l2 is part of the objective already: pass it to objective(), not here")
         return loss
     function = get_loss(loss)
-    weight = as_float("l2", l2)  # refuses bools and numbers beyond a float, with the shared messages
-    if not (math.isfinite(weight) and weight >= 0):
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    weight = l2_weight(l2)
     classification = any(function is LOSSES[name] for name in CLASSIFICATION_LOSSES)
     return Objective(function, weight, classification, function is LOSSES["cross_entropy"])

@@ -13,12 +13,20 @@ trajectory matches PyTorch float64 step for step. Usage is PyTorch's::
 
 A schedule is a function from the step number k to a learning rate; apply it with
 ``opt.lr = schedule(k)`` before ``opt.step()`` (``fit`` does this for you).
+
+Each update rule is written once and runs on floats or on arrays: the parameters may be
+``Value``s (each ``.data`` a float) or tensors (:mod:`micrograd.tensor`, each ``.data`` a
+NumPy array), and a step does its arithmetic through the backend that fits the parameter
+(``m.div``, ``m.sqrt``, as the ops' rules do), so ``Adam(model.parameters())`` is the same
+Adam for an MLP of Values and for a tensor ``Sequential``. As in PyTorch, a tensor whose
+``.grad`` is None (no gradient reached it) is skipped by ``step()``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from micrograd.checks import as_float, index
@@ -42,8 +50,31 @@ __all__ = [
 Schedule = Callable[[int], float]
 """A learning-rate schedule: step number k (from 0) → learning rate."""
 
-_div = FloatMath.div  # IEEE division: x/0 is ±inf or nan (as in PyTorch), not ZeroDivisionError
-_sqrt = FloatMath.sqrt  # √x, nan below 0
+
+
+def _tensor_type() -> Any:
+    """micrograd's Tensor class when :mod:`micrograd.tensor` is loaded (no tensor exists otherwise).
+
+    Looked up, not imported, so that the scalar library never needs NumPy.
+    """
+    module = sys.modules.get("micrograd.tensor.tensor")
+    return getattr(module, "Tensor", None)
+
+
+def _math(p: Any) -> Any:
+    """The backend a parameter's numbers need: FloatMath for a Value's float, the array backend for a tensor's array.
+
+    FloatMath gives IEEE results where Python raises (x/0 is ±inf or nan, √x is nan below 0),
+    as NumPy and PyTorch do.
+    """
+    if isinstance(p, Value):
+        return FloatMath
+    return sys.modules["micrograd.tensor.arraymath"].ARRAY  # loaded with every tensor
+
+
+def _copy(x: Any) -> Any:
+    """A buffer's own copy of a gradient (a float is already one)."""
+    return x.copy() if hasattr(x, "copy") else x
 
 
 def _hyper(name: str, value: Any, *, low: float = 0.0, below: float | None = None) -> float:
@@ -58,24 +89,38 @@ def _hyper(name: str, value: Any, *, low: float = 0.0, below: float | None = Non
     return number
 
 
-def _parameter_list(params: Module | Iterable[Value], owner: str) -> list[Value]:
+def _parameter_list(params: Any, owner: str) -> list[Any]:
+    """The parameters to move: Values (from a Module or an iterable) or leaf float tensors."""
     module = params if isinstance(params, Module) else None
     if isinstance(params, Module):
         params = params.parameters()
     elif isinstance(params, Value):
         params = [params]
+    tensor = _tensor_type()
+    if tensor is not None and isinstance(params, tensor):
+        params = [params]
+    elif not isinstance(params, Module) and callable(getattr(params, "parameters", None)):
+        params = params.parameters()  # a micrograd.tensor Module
     try:
         params = list(params)
     except TypeError:
         raise TypeError(
-            f"{owner} expects model.parameters() (an iterable of Values), got {type(params).__name__}"
+            f"{owner} expects model.parameters() (an iterable of Values or tensors), got {type(params).__name__}"
         ) from None
     if not params:
         raise ValueError(f"{owner} got an empty parameter list" + (_no_parameters_hint(module) if module else ""))
     seen: set[int] = set()
     for i, p in enumerate(params):
-        if not isinstance(p, Value):
-            raise TypeError(f"{owner}: parameter {i} must be a Value, got {type(p).__name__}")
+        if tensor is not None and isinstance(p, tensor):
+            if p.dtype.kind != "f" or not p.is_leaf:
+                article = "an" if p.dtype.name[0] in "aeiou" else "a"
+                kind = "a result of other tensors" if not p.is_leaf else f"{article} {p.dtype} tensor"
+                raise TypeError(
+                    f"{owner}: parameter {i} is {kind}; optimizers move leaf floating-point tensors "
+                    "(model.parameters())"
+                )
+        elif not isinstance(p, Value):
+            raise TypeError(f"{owner}: parameter {i} must be a Value or a tensor, got {type(p).__name__}")
         if id(p) in seen:
             raise ValueError(f"{owner}: parameter {i} appears more than once in the parameter list")
         seen.add(id(p))
@@ -110,17 +155,23 @@ class Optimizer:
         self._lr = _hyper("learning rate", value)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Set every parameter's grad to 0, before the next backward pass accumulates into it.
+        """Forget every parameter's gradient before the next backward pass accumulates into it.
 
-        ``set_to_none`` is accepted so PyTorch code runs, and the grad is 0.0 either way.
-        PyTorch's None frees a gradient tensor and marks it as not computed yet; a Value's
-        grad is one float, so there is nothing to free, and backward adds into it
-        (``grad += ...``) as does a hand-written update (``p.data -= lr * p.grad``): with
-        None both would fail. 0.0 is what the next backward pass starts from in either case.
+        A tensor's grad becomes None (``set_to_none=True``, PyTorch's default) or zeros.
+        A Value's grad is 0.0 either way: it is one float, so there is nothing to free, and
+        backward adds into it (``grad += ...``) as does a hand-written update
+        (``p.data -= lr * p.grad``): with None both would fail.
         """
         _check_set_to_none(set_to_none)
         for p in self.params:
-            p.grad = 0.0
+            if isinstance(p, Value):
+                p.grad = 0.0
+            elif set_to_none:
+                p.grad = None
+            else:
+                import numpy as np  # a tensor exists, so NumPy is loaded
+
+                p.grad = np.zeros_like(p.data)
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's hyperparameters and running state, as plain JSON-ready data.
@@ -133,7 +184,7 @@ class Optimizer:
             "hyperparameters": {name: _plain(getattr(self, name)) for name in self._hyperparameters},
             "state": {
                 **{name: getattr(self, name) for name in self._counters},
-                **{name: list(getattr(self, name)) for name in self._buffers},
+                **{name: [_plain(x) for x in getattr(self, name)] for name in self._buffers},
             },
         }
 
@@ -166,7 +217,7 @@ class Optimizer:
             value = running[key]
             counters[key] = index(f"{name} state[{key!r}]", value, 0)
         buffers = {
-            key: _buffer(running[key], len(self.params), f"{name} state[{key!r}]", key in self._nullable_buffers)
+            key: _buffer(running[key], self.params, f"{name} state[{key!r}]", key in self._nullable_buffers)
             for key in self._buffers
         }
         for key in self._hyperparameters:
@@ -174,15 +225,16 @@ class Optimizer:
         for key, value in {**counters, **buffers}.items():
             setattr(self, key, value)
 
-    def _grads(self) -> list[float]:
-        """Each parameter's gradient as a float (negated when maximizing)."""
-        grads = []
-        for p in self.params:
+    def _grads(self) -> Iterator[tuple[int, Any, Any, Any]]:
+        """(index, parameter, its gradient (negated when maximizing), its backend) for each
+        parameter that has a gradient: a Value's as a float, a tensor's array unless it is None."""
+        for i, p in enumerate(self.params):
             g = p.grad
             if type(g) is not float:
-                g = g.data if isinstance(g, Value) else float(g)
-            grads.append(-g if self.maximize else g)
-        return grads
+                if g is None:
+                    continue
+                g = g.data if isinstance(g, Value) else g if hasattr(g, "shape") else float(g)
+            yield i, p, -g if self.maximize else g, _math(p)
 
     def step(self) -> None:
         """Move every parameter once, using its current ``.grad``."""
@@ -225,12 +277,12 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
+        for i, p, g, _ in self._grads():
             if wd != 0:
                 g = g + wd * p.data
             if mu != 0:
                 buf = self.momentum_buffer[i]
-                buf = g if buf is None else buf * mu + (1 - self.dampening) * g
+                buf = _copy(g) if buf is None else buf * mu + (1 - self.dampening) * g
                 self.momentum_buffer[i] = buf
                 g = g + mu * buf if self.nesterov else buf
             p.data = p.data - lr * g
@@ -283,18 +335,19 @@ class Adam(Optimizer):
         t = float(self.steps)
         step_size = lr / (1 - beta1**t)
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
+        for i, p, g, m in self._grads():
             if wd != 0:
                 if self.decoupled_weight_decay:
                     p.data = p.data * (1 - lr * wd)
                 else:
                     g = g + wd * p.data
-            m = self.exp_avg[i] = self.exp_avg[i] + (1 - beta1) * (g - self.exp_avg[i])
+            mean = self.exp_avg[i] = self.exp_avg[i] + (1 - beta1) * (g - self.exp_avg[i])
             v = self.exp_avg_sq[i] = self.exp_avg_sq[i] * beta2 + (1 - beta2) * g * g
             if self.amsgrad:
-                v = self.max_exp_avg_sq[i] = max(self.max_exp_avg_sq[i], v)
-            denom = _div(_sqrt(v), bias_correction2_sqrt) + eps
-            p.data = p.data + -step_size * _div(m, denom)
+                largest = self.max_exp_avg_sq[i]
+                v = self.max_exp_avg_sq[i] = m.where(m.lt(largest, v), v, largest)
+            denom = m.div(m.sqrt(v), bias_correction2_sqrt) + eps
+            p.data = p.data + -step_size * m.div(mean, denom)
 
 
 class AdamW(Adam):
@@ -350,24 +403,27 @@ class RMSprop(Optimizer):
 
     def step(self) -> None:
         lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
+        for i, p, g, m in self._grads():
             if wd != 0:
                 g = g + wd * p.data
             s = self.square_avg[i] = self.square_avg[i] * alpha + (1 - alpha) * g * g
             if self.centered:
                 mean = self.grad_avg[i] = self.grad_avg[i] + (1 - alpha) * (g - self.grad_avg[i])
-                avg = _sqrt(s - mean * mean) + eps
+                avg = m.sqrt(s - mean * mean) + eps
             else:
-                avg = _sqrt(s) + eps
+                avg = m.sqrt(s) + eps
             if mu > 0:
-                buf = self.momentum_buffer[i] = self.momentum_buffer[i] * mu + _div(g, avg)
+                buf = self.momentum_buffer[i] = self.momentum_buffer[i] * mu + m.div(g, avg)
                 p.data = p.data - lr * buf
             else:
-                p.data = p.data + -lr * _div(g, avg)
+                p.data = p.data + -lr * m.div(g, avg)
 
 
 def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    """A hyperparameter or buffer entry as JSON-ready data: tuples and arrays as lists."""
+    if isinstance(value, tuple):
+        return list(value)
+    return value.tolist() if hasattr(value, "tolist") else value
 
 
 def _describe(x: Any) -> str:
@@ -376,15 +432,33 @@ def _describe(x: Any) -> str:
     return type(x).__name__
 
 
-def _buffer(values: Any, length: int, where: str, nullable: bool) -> list[float | None]:
-    """A buffer from a state dict: one float per parameter (or None where ``nullable``)."""
+def _buffer(values: Any, params: list[Any], where: str, nullable: bool) -> list[Any]:
+    """A buffer from a state dict: one entry per parameter, a float (or None where ``nullable``),
+    or for a tensor parameter an array of its shape (a float where it has not stepped yet)."""
+    length = len(params)
     if not isinstance(values, (list, tuple)) or len(values) != length:
         got = f"{len(values)} entries" if isinstance(values, (list, tuple)) else type(values).__name__
         raise ValueError(f"{where} must be a list of {length} numbers (one per parameter), got {got}")
-    out: list[float | None] = []
-    for i, v in enumerate(values):
-        out.append(None if v is None and nullable else as_float(f"{where}[{i}]", v))
+    out: list[Any] = []
+    for i, (v, p) in enumerate(zip(values, params, strict=True)):
+        if not isinstance(p, Value) and (isinstance(v, (list, tuple)) or hasattr(v, "shape")):
+            out.append(_array_entry(v, p, f"{where}[{i}]"))
+        else:
+            out.append(None if v is None and nullable else as_float(f"{where}[{i}]", v))
     return out
+
+
+def _array_entry(v: Any, p: Any, where: str) -> Any:
+    """A tensor parameter's buffer entry: an array of the parameter's shape and dtype."""
+    import numpy as np
+
+    try:
+        array = np.array(v, dtype=p.dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where} must be numbers in the shape of its parameter {p.shape}") from None
+    if array.shape != p.shape:
+        raise ValueError(f"{where} has shape {array.shape}, its parameter has shape {p.shape}")
+    return array
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -362,6 +362,73 @@ def _format_metrics(loss: float, acc: float | None, lr: float, val: tuple[float,
     return text + f"  lr {lr:.3g}"
 
 
+class _Data(Protocol):
+    """What the training loop asks of a dataset: its batches, a training step on one, and
+    the checks and measures around it. One for models of Values, one for tensor models
+    (:class:`micrograd.tensor.training.TensorData`), so both share the loop below."""
+
+    def batches(self) -> Iterable[Any]: ...
+
+    def step(self, batch: Any) -> tuple[float, Any, Any]:
+        """The loss on the batch (its gradient left in the parameters), the outputs and the batch's targets."""
+        ...
+
+    def finite_gradients(self, params: list[Any]) -> bool: ...
+
+    def accuracy(self, outputs: Any, targets: Any) -> float: ...
+
+    def evaluate(self, with_accuracy: bool) -> tuple[float, float | None]:
+        """The loss and (if asked for) the accuracy on the validation set."""
+        ...
+
+    @property
+    def classification(self) -> bool:
+        """Whether the loss is a classification loss (then ``fit`` measures accuracy by default)."""
+        ...
+
+
+class _ValueData:
+    """Rows of numbers for a model of Values: each sample is one forward pass."""
+
+    def __init__(self, model: Model, X: Any, y: Any, loss: str | Loss, l2: float, validation: Any,
+                 batch_size: int | None, seed: int | None, step: StepFn | None) -> None:  # fmt: skip
+        self.model = model
+        self.rows = as_inputs(X, getattr(model, "nin", None))
+        self.targets = as_targets(y, len(self.rows))
+        self.goal = objective(loss, l2)
+        self.classification = self.goal.classification
+        if validation is not None:
+            self.val_rows = as_inputs(validation[0], getattr(model, "nin", None))
+            self.val_targets = as_targets(validation[1], len(self.val_rows))
+        self.compute = step if step is not None else make_step(model, self.goal)
+        self.batch_size = batch_size
+        self.rng = random.Random(seed) if seed is not None else None
+
+    def batches(self) -> list[list[int]]:
+        return _batches(len(self.rows), self.batch_size, self.rng)
+
+    def step(self, batch: list[int]) -> tuple[float, Any, Any]:
+        y_batch = [self.targets[i] for i in batch]
+        loss_value, outputs = self.compute([self.rows[i] for i in batch], y_batch)
+        return loss_value, outputs, y_batch
+
+    def finite_gradients(self, params: list[Any]) -> bool:
+        return all(math.isfinite(p.grad) for p in params)
+
+    def accuracy(self, outputs: Any, targets: Any) -> float:
+        return accuracy(outputs, targets)
+
+    def evaluate(self, with_accuracy: bool) -> tuple[float, float | None]:
+        result = evaluate(self.model, self.val_rows, self.val_targets, self.goal, with_accuracy=with_accuracy)
+        return result.loss, result.accuracy
+
+
+def _is_tensor_model(model: Any) -> bool:
+    """Whether ``model`` is a :mod:`micrograd.tensor.nn` Module (looked up, so NumPy is never imported here)."""
+    module = sys.modules.get("micrograd.tensor.nn")
+    return module is not None and isinstance(model, module.Module)
+
+
 def fit(
     model: Model,
     X: Any,
@@ -396,6 +463,11 @@ def fit(
     - ``step`` replaces the eager loss-and-gradient computation (see :data:`StepFn`).
 
     X and y may be lists or NumPy arrays (e.g. straight from scikit-learn).
+
+    A tensor model (:mod:`micrograd.tensor.nn`, e.g. a ``Sequential``) trains the same way
+    on whole batches at once: X is a tensor or array of samples along dim 0, ``loss`` is
+    'mse', 'hinge', 'cross_entropy' or a function ``(outputs, targets) -> Tensor``, and the
+    batches are drawn from ``Generator(seed)`` (see :mod:`micrograd.tensor.training`).
     """
     if not (callable(model) and callable(getattr(model, "parameters", None))):
         raise TypeError(f"model must be callable and have parameters() (an MLP, say), got {type(model).__name__}")
@@ -422,17 +494,16 @@ def fit(
             f"the optimizer holds none of the model's {len(model.parameters())} parameters, so training would "
             f"change nothing: build it from this model, e.g. {type(optimizer).__name__}(model.parameters(), lr=...)"
         )
-    rows = as_inputs(X, getattr(model, "nin", None))
-    targets = as_targets(y, len(rows))
-    goal = objective(loss, l2)
-    if validation is not None:
-        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-            raise ValueError("validation must be a pair (X_val, y_val)")
-        val_rows = as_inputs(validation[0], getattr(model, "nin", None))
-        val_targets = as_targets(validation[1], len(val_rows))
-    with_acc = _wants_accuracy(goal, with_accuracy)
-    compute = step if step is not None else make_step(model, goal)
-    rng = random.Random(seed) if shuffle else None
+    if validation is not None and (not isinstance(validation, (tuple, list)) or len(validation) != 2):
+        raise ValueError("validation must be a pair (X_val, y_val)")
+    if _is_tensor_model(model):
+        from micrograd.tensor.training import TensorData
+
+        tensor_model: Any = model
+        data: _Data = TensorData(tensor_model, X, y, loss, l2, validation, batch_size, seed if shuffle else None, step)
+    else:
+        data = _ValueData(model, X, y, loss, l2, validation, batch_size, seed if shuffle else None, step)
+    with_acc = bool(with_accuracy) if with_accuracy is not None else data.classification
 
     history = History()
     progress = _Progress(epochs, verbose, description)
@@ -441,16 +512,14 @@ def fit(
     try:
         with _ctrl_c_stops(stop):
             for epoch in range(epochs):
-                for batch in _batches(len(rows), batch_size, rng):
+                for batch in data.batches():
                     if stop.requested:
                         break
                     if lr_schedule is not None:
                         optimizer.lr = lr_schedule(history.steps)
                     optimizer.zero_grad()
-                    X_batch = [rows[i] for i in batch]
-                    y_batch = [targets[i] for i in batch]
-                    loss_value, outputs = compute(X_batch, y_batch)
-                    if not (math.isfinite(loss_value) and all(math.isfinite(p.grad) for p in optimizer.params)):
+                    loss_value, outputs, y_batch = data.step(batch)
+                    if not (math.isfinite(loss_value) and data.finite_gradients(optimizer.params)):
                         history.stop_reason = "diverged"
                         warnings.warn(
                             f"training stopped at step {history.steps + 1} (epoch {epoch + 1}): the loss is "
@@ -465,18 +534,17 @@ def fit(
                     history.lr.append(optimizer.lr)
                     history.epoch.append(epoch)
                     if with_acc and outputs is not None:
-                        history.accuracy.append(accuracy(outputs, y_batch))
+                        history.accuracy.append(data.accuracy(outputs, y_batch))
                 else:
                     history.epochs = epoch + 1
                 if history.stop_reason == "diverged":
                     break
                 val = None
                 if validation is not None and history.epochs == epoch + 1:
-                    result = evaluate(model, val_rows, val_targets, goal, with_accuracy=with_acc)
-                    history.val_loss.append(result.loss)
-                    if result.accuracy is not None:
-                        history.val_accuracy.append(result.accuracy)
-                    val = (result.loss, result.accuracy)
+                    val = data.evaluate(with_acc)
+                    history.val_loss.append(val[0])
+                    if val[1] is not None:
+                        history.val_accuracy.append(val[1])
                 if history.steps:
                     last_acc = history.accuracy[-1] if history.accuracy else None
                     progress.update(epoch + 1, _format_metrics(history.loss[-1], last_acc, history.lr[-1], val))
