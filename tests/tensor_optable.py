@@ -306,3 +306,72 @@ def check(case: TensorCase, found: dict[str, float]) -> None:
     else:
         assert found["value_ulps"] <= case.value_ulps, f"{case.name}: value {found['value_ulps']:.3g} ulps away"
     assert found["grad_rel"] <= GRAD_TOLERANCE, f"{case.name}: gradient off by {found['grad_rel']:.3g} relative"
+
+
+# --- second order: gradients of gradients ---------------------------------------------------
+#
+# For each case: the first gradients g_k = ∂(Σ G·out)/∂x_k are computed with create_graph, then
+# s = Σ_k Σ V_k·g_k is differentiated again, with respect to every input (a Hessian-vector
+# product, H·V, the mixed second derivatives included) and to G (a Jacobian-vector product, J·V).
+
+
+def directions(case: TensorCase, arrays: list[np.ndarray]) -> list[np.ndarray | None]:
+    """The vectors V of the Hessian-vector product, one per float input, the same on every machine."""
+    rng = np.random.default_rng(_seed(case.name, 2))
+    return [rng.uniform(-1.0, 1.0, size=a.shape) if a.dtype.kind == "f" else None for a in arrays]
+
+
+def _second(case: TensorCase, lib: Any, make: Callable[..., Any], to_numpy: Callable[[Any], np.ndarray],
+            grad: Callable[..., Any], is_float: Callable[[Any], bool]) -> dict[str, Any] | None:  # fmt: skip
+    arrays = case_inputs(case)
+    xs = [make(a, a.dtype.kind == "f") for a in arrays]
+    out = case.fn(lib, *xs)
+    if not is_float(out) or not out.requires_grad:
+        return None
+    G = make(upstream(case, tuple(out.shape)), True)
+    floats = [x for x in xs if is_float(x)]
+    first = grad([out], floats, [G], create_graph=True, allow_unused=True)
+    s = None
+    for g, v in zip(first, [v for v in directions(case, arrays) if v is not None]):
+        if g is not None and g.requires_grad:
+            term = (g * make(v, False)).sum()
+            s = term if s is None else s + term
+    second = [np.zeros(x.shape) for x in [*floats, G]] if s is None else \
+        [to_numpy(h) for h in grad([s], [*floats, G], None, allow_unused=True, materialize_grads=True)]  # fmt: skip
+    return {"value": to_numpy(out), "grads": [None if g is None else to_numpy(g) for g in first], "second": second}
+
+
+def second_ours(case: TensorCase) -> dict[str, Any] | None:
+    import micrograd.tensor as mt
+
+    def grad(outputs: Any, inputs: Any, grad_outputs: Any, **options: Any) -> Any:
+        return mt.grad(outputs, inputs, grad_outputs, **options)
+
+    return _second(case, mt, lambda a, rg: mt.Tensor(a, requires_grad=rg), lambda t: np.asarray(t.data), grad,
+                   lambda t: t.dtype.kind == "f")  # fmt: skip
+
+
+def second_torch(case: TensorCase, torch: Any) -> dict[str, Any] | None:
+    def grad(outputs: Any, inputs: Any, grad_outputs: Any, **options: Any) -> Any:
+        if options.get("materialize_grads"):
+            options["allow_unused"] = True
+        return torch.autograd.grad(outputs, inputs, grad_outputs, **options)
+
+    return _second(case, torch_lib(torch), lambda a, rg: torch.tensor(a, requires_grad=rg),
+                   lambda t: t.detach().numpy(force=True), grad, lambda t: t.dtype.is_floating_point)  # fmt: skip
+
+
+SECOND_TOLERANCE = 1e-13
+
+
+def second_differences(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float]:
+    """The worst relative distance of the first gradients (made with create_graph) and of the second."""
+    first = max((relative(a, b) for a, b in zip(ours["grads"], theirs["grads"]) if b is not None), default=0.0)
+    for k, (a, b) in enumerate(zip(ours["grads"], theirs["grads"])):
+        assert (a is None) == (b is None), f"first gradient {k}: {a} vs {b}"
+    assert len(ours["second"]) == len(theirs["second"])
+    second = 0.0
+    for k, (a, b) in enumerate(zip(ours["second"], theirs["second"])):
+        assert np.shape(a) == np.shape(b), f"second gradient {k}: shape {np.shape(a)} != {np.shape(b)}"
+        second = max(second, relative(a, b))
+    return {"first": first, "second": second}

@@ -11,7 +11,7 @@ import pytest
 np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
 
 from micrograd import no_grad  # noqa: E402
-from micrograd.tensor import Tensor, cat, cross_entropy, one_hot, stack, where  # noqa: E402
+from micrograd.tensor import Tensor, cat, cross_entropy, grad, one_hot, stack, where  # noqa: E402
 
 ERRORS_MD = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 
@@ -26,6 +26,11 @@ def _changed_after_use():
     with no_grad():
         w[0] = 5.0
     y.sum().backward()
+
+
+def _grad_unused():
+    x, z = _x(2), _x(2)
+    grad((x * 2).sum(), [x, z])
 
 
 def _set(target, name, value):
@@ -132,6 +137,26 @@ CATALOGUE = [
     ("Tensor + str", lambda: _x(2) + "a", TypeError, r"unsupported operand type\(s\) for \+: 'Tensor' and 'str'"),
     ("Tensor - list", lambda: _x(2) - [1.0, 2.0], TypeError,
      r"unsupported operand type\(s\) for -: 'Tensor' and 'list'"),
+    ("backward with create_graph not a bool", lambda: (_x(2) * 2).sum().backward(create_graph=1), TypeError,
+     r"create_graph must be True or False, got int"),
+    ("grad of a number", lambda: grad(1.0, _x(2)), TypeError,
+     r"grad\(\) outputs must be a Tensor or a non-empty list of Tensors, got float"),
+    ("grad with respect to an array", lambda: grad(_x(2).sum(), [np.ones(2)]), TypeError,
+     r"grad\(\) inputs\[0\] must be a Tensor, got ndarray"),
+    ("grad with respect to a tensor that does not require grad", lambda: grad(_x(2).sum(), _x(2, grad=False)),
+     ValueError, r"grad\(\): inputs\[0\] \(shape \(2,\)\) does not require grad, so nothing can be differentiated"),
+    ("grad of a tensor that does not require grad", lambda: grad(_x(2, grad=False).sum(), _x(2)), ValueError,
+     r"grad\(\): outputs\[0\] \(shape \(\)\) does not require grad"),
+    ("grad with respect to an unused input", lambda: _grad_unused(), ValueError,
+     r"grad\(\): inputs\[1\] \(shape \(2,\)\) was not used to compute the outputs: pass allow_unused=True"),
+    ("grad of a non-scalar without grad_outputs", lambda: grad(_x(2) * 2, _x(2)), ValueError,
+     r"grad\(\) outputs\[0\] without a gradient needs a one-element tensor, got shape \(2,\)"),
+    ("grad with fewer grad_outputs than outputs", lambda: grad([_x(1) * 2, _x(1) * 3], _x(1), [np.ones(1)]),
+     ValueError, r"grad\(\): 1 grad_outputs for 2 outputs"),
+    ("grad with grad_outputs of the wrong shape", lambda: grad(_x(2) * 2, _x(2), np.ones(3)), ValueError,
+     r"grad\(\) outputs\[0\] gradient has shape \(3,\), the tensor has shape \(2,\)"),
+    ("grad with allow_unused not a bool", lambda: grad(_x(1).sum(), _x(1), allow_unused="no"), TypeError,
+     r"allow_unused must be True or False, got str"),
 ]  # fmt: skip
 
 

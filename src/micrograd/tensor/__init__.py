@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - exercised in a NumPy-free environment
 
 from micrograd.tensor.creation import arange, one_hot, ones, zeros
 from micrograd.tensor.softmax import cross_entropy, log_softmax, softmax
-from micrograd.tensor.tensor import Tensor, cat, stack, tensor, where
+from micrograd.tensor.tensor import Tensor, cat, grad, stack, tensor, where
 
 __all__ = [
     "Tensor",
@@ -32,6 +32,7 @@ __all__ = [
     "cat",
     "stack",
     "where",
+    "grad",
     "log_softmax",
     "softmax",
     "cross_entropy",

@@ -31,6 +31,8 @@ __all__ = [
     "Reshape",
     "Permute",
     "Index",
+    "IndexAdd",
+    "PutAlong",
     "Cat",
     "Stack",
     "Cast",
@@ -251,6 +253,44 @@ class Index(ArrayOp):
 
     def backward(self, m, g, out, x):
         return (m.index_add(x.shape, self.key, g, self.unique),)
+
+
+class IndexAdd(ArrayOp):
+    """Zeros of a shape with g added at [key]: indexing's gradient, as a node of a gradient graph;
+    ∂/∂g = the incoming gradient read back at [key] (so indexing and this op are each other's gradient)."""
+
+    arity = 1
+    shape: tuple[int, ...]
+    key: Any
+    unique: bool
+
+    def __new__(cls, shape: tuple[int, ...], key: Any, unique: bool) -> IndexAdd:
+        return super().__new__(cls, "index_add", shape=shape, key=key, unique=unique)
+
+    def forward(self, m, g):
+        return m.index_add(self.shape, self.key, g, self.unique)
+
+    def backward(self, m, gg, out, g):
+        return (m.index(gg, self.key),)
+
+
+class PutAlong(ArrayOp):
+    """Zeros of a shape with g placed at given positions along one dim: a gather's gradient, as a node;
+    ∂/∂g = the incoming gradient gathered back from those positions."""
+
+    arity = 1
+    shape: tuple[int, ...]
+    indices: Any
+    dim: int
+
+    def __new__(cls, shape: tuple[int, ...], indices: Any, dim: int) -> PutAlong:
+        return super().__new__(cls, "put_along", shape=shape, indices=indices, dim=dim)
+
+    def forward(self, m, g):
+        return m.put_along(self.shape, self.indices, g, self.dim)
+
+    def backward(self, m, gg, out, g):
+        return (m.take_along(gg, self.indices, self.dim),)
 
 
 class Cat(ArrayOp):
