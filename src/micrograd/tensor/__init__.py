@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - exercised in a NumPy-free environment
         "micrograd.tensor needs NumPy, which is not installed: pip install \"micrograd[numpy]\""
     ) from None
 
+from micrograd.tensor.bridge import from_values, to_values, unroll
 from micrograd.tensor.creation import arange, one_hot, ones, zeros
 from micrograd.tensor.softmax import cross_entropy, log_softmax, softmax
 from micrograd.tensor.tensor import Tensor, cat, grad, stack, tensor, where
@@ -36,4 +37,7 @@ __all__ = [
     "log_softmax",
     "softmax",
     "cross_entropy",
+    "to_values",
+    "unroll",
+    "from_values",
 ]

@@ -24,7 +24,7 @@ __all__ = ["enabled", "check_forward", "check_backward"]
 enabled = False
 """Whether anomaly detection is on (kept in step with :func:`micrograd.set_detect_anomaly`)."""
 
-_origins: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+_origins: dict[int, str] = {}  # by id (== on tensors compares elements), each removed when its node dies
 
 
 def _switch(on: bool) -> None:
@@ -87,7 +87,8 @@ def check_forward(op: Any, parents: tuple[Any, ...], node: Any) -> None:
             f"(input shapes {_shapes(parents)}), from finite inputs\n  created at {_user_line()}"
         )
     if node._prev:
-        _origins[node] = _user_line()
+        _origins[id(node)] = _user_line()
+        weakref.finalize(node, _origins.pop, id(node), None)
 
 
 def check_backward(node: Any, g: Any, local: tuple[Any, ...]) -> None:
@@ -111,5 +112,5 @@ def check_backward(node: Any, g: Any, local: tuple[Any, ...]) -> None:
                 f"backward: the derivative rule of '{node._op}' (input shapes {_shapes(node._prev)}, output "
                 f"{node.shape}) gave {value.item()!r} in {_where(bad, f'the gradient of input {i}')}{shown}, "
                 f"from finite inputs, output and incoming gradient\n"
-                f"  created at {_origins.get(node, '(created before anomaly detection was on)')}"
+                f"  created at {_origins.get(id(node), '(created before anomaly detection was on)')}"
             )

@@ -30,6 +30,7 @@ freed at once by reference counting; ``backward()`` sorts the graph without recu
 from __future__ import annotations
 
 import numbers
+import weakref
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -776,6 +777,14 @@ class Tensor:
         if self.dtype.kind != "f":
             raise TypeError(f"{what} needs a floating-point tensor, got {self.dtype}: convert it first with .double()")
 
+    # --- the bridge to Values ----------------------------------------------------------------
+
+    def to_values(self, names: Any = None, fused: bool = True) -> Any:
+        """This tensor's expression unrolled into scalar Values (see :func:`micrograd.tensor.to_values`)."""
+        from micrograd.tensor.bridge import to_values
+
+        return to_values(self, names, fused)
+
     # --- the softmax family as methods -------------------------------------------------------
 
     def softmax(self, dim: int = -1) -> Tensor:
@@ -924,6 +933,18 @@ def _graph_order(roots: Sequence[Tensor]) -> list[Tensor]:
     return order
 
 
+_leaf_callbacks: dict[int, Any] = {}
+"""Leaves (by id, while they live) whose gradient goes on elsewhere after backward(): Values
+gathered into a tensor (:func:`micrograd.tensor.from_values`) backpropagate through their own graph.
+Keyed by id because == on tensors compares elements."""
+
+
+def on_leaf_grad(leaf: Tensor, callback: Any) -> None:
+    """Call ``callback(g)`` with each gradient ``backward()`` gives ``leaf``, for as long as it lives."""
+    _leaf_callbacks[id(leaf)] = callback
+    weakref.finalize(leaf, _leaf_callbacks.pop, id(leaf), None)
+
+
 def _leading_to(order: list[Tensor], wanted: set[int]) -> set[int]:
     """The ids of the nodes in ``order`` from which a path leads to a wanted tensor (or that are one)."""
     reaching = set(wanted)
@@ -1020,6 +1041,8 @@ def _backpropagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: 
             leaf._grad = g if create_graph else np.array(g)
         else:
             leaf._grad = leaf._grad + g
+        if _leaf_callbacks and id(leaf) in _leaf_callbacks:
+            _leaf_callbacks[id(leaf)](g.data if isinstance(g, Tensor) else g)
     return found
 
 
