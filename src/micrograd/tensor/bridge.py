@@ -257,7 +257,8 @@ def unroll(output: Tensor, inputs: Mapping[str, Tensor] | None = None, fused: bo
 
 def to_values(output: Tensor, names: Mapping[str, Tensor] | None = None, fused: bool = True,
               max_values: int = MAX_VALUES) -> Any:  # fmt: skip
-    """``output`` unrolled into Values: a Value for a 0-d tensor, else nested lists of its shape (see :func:`unroll`)."""
+    """``output`` unrolled into Values: a Value for a 0-d tensor, else nested lists of its shape
+    (see :func:`unroll`)."""
     return unroll(output, names, fused, max_values)[0]
 
 
@@ -268,11 +269,10 @@ def from_values(values: Sequence[Any]) -> Tensor:
     Value's graph has been backpropagated as if it continued into the tensor (leaves
     accumulate, as a scalar ``backward()`` leaves them).
     """
-    array = np.empty(0, dtype=object)
     try:
         array = np.array(values, dtype=object)
-    except ValueError:
-        pass
+    except ValueError:  # ragged
+        array = np.empty(0, dtype=object)
     if array.size == 0 or not all(isinstance(v, Value) for v in array.ravel()):
         raise TypeError("from_values takes a non-empty list (or nested lists of one shape) of Values")
     holder = np.empty(array.size, dtype=object)
