@@ -216,29 +216,31 @@ def upstream(case: TensorCase, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _run(case: TensorCase, lib: Any, make: Callable[[np.ndarray], Any], to_numpy: Callable[[Any], np.ndarray],
-         backward: Callable[[Any, np.ndarray], None], is_float: Callable[[Any], bool]) -> dict[str, Any]:  # fmt: skip
-    arrays = case_inputs(case)
+         backward: Callable[[Any, np.ndarray], None], is_float: Callable[[Any], bool],
+         dtype: Any = np.float64) -> dict[str, Any]:  # fmt: skip
+    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in case_inputs(case)]
     xs = [make(a) for a in arrays]
     out = case.fn(lib, *xs)
     value = to_numpy(out)
     result: dict[str, Any] = {"value": value, "grads": []}
     if is_float(out) and getattr(out, "requires_grad", False):
-        backward(out, upstream(case, value.shape))
+        backward(out, upstream(case, value.shape).astype(value.dtype))
         result["grads"] = [to_numpy(x.grad) if x.grad is not None else None for x in xs if is_float(x)]
     return result
 
 
-def evaluate_ours(case: TensorCase) -> dict[str, Any]:
+def evaluate_ours(case: TensorCase, dtype: Any = np.float64) -> dict[str, Any]:
+    """Our value and gradients, with the float inputs (and the upstream gradient) in ``dtype``."""
     import micrograd.tensor as mt
 
     def make(a: np.ndarray) -> Any:
         return mt.Tensor(a, requires_grad=a.dtype.kind == "f")
 
     return _run(case, mt, make, lambda t: np.asarray(t.data if isinstance(t, mt.Tensor) else t),
-                lambda out, g: out.backward(g), lambda t: t.dtype.kind == "f")
+                lambda out, g: out.backward(g), lambda t: t.dtype.kind == "f", dtype)  # fmt: skip
 
 
-def evaluate_torch(case: TensorCase, torch: Any) -> dict[str, Any]:
+def evaluate_torch(case: TensorCase, torch: Any, dtype: Any = np.float64) -> dict[str, Any]:
     def make(a: np.ndarray) -> Any:
         return torch.tensor(a, requires_grad=a.dtype.kind == "f")
 
@@ -246,18 +248,19 @@ def evaluate_torch(case: TensorCase, torch: Any) -> dict[str, Any]:
         out.backward(torch.tensor(g, dtype=out.dtype))
 
     return _run(case, torch_lib(torch), make, lambda t: t.detach().numpy(), backward,
-                lambda t: t.dtype.is_floating_point)
+                lambda t: t.dtype.is_floating_point, dtype)  # fmt: skip
 
 
 def ulps(ours: np.ndarray, theirs: np.ndarray) -> float:
-    """The largest distance between two float arrays in units in the last place of PyTorch's numbers
-    (0 when equal, nan included)."""
+    """The largest distance between two float arrays in units in the last place of PyTorch's numbers,
+    in their own precision (0 when equal, nan included)."""
+    precision = np.asarray(theirs).dtype if np.asarray(theirs).dtype.kind == "f" else np.float64
     ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
     same = (ours == theirs) | (np.isnan(ours) & np.isnan(theirs))
     if same.all():
         return 0.0
     with np.errstate(all="ignore"):
-        distance = np.abs(ours - theirs) / np.spacing(np.abs(theirs))
+        distance = np.abs(ours - theirs) / np.spacing(np.abs(theirs).astype(precision)).astype(np.float64)
     return float(np.max(np.where(same, 0.0, np.nan_to_num(distance, nan=np.inf))))
 
 
@@ -296,6 +299,26 @@ def differences(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float
 
 GRAD_TOLERANCE = 1e-13
 SUM_TOLERANCE = 1e-13
+
+# float32 against PyTorch float32: NumPy and PyTorch sum float32 in float32, each in its own order
+# (NumPy pairwise in blocks of 128, PyTorch a cascade of vectorised partial sums), and BLAS's sgemm
+# blocks differ from MKL-DNN's, so sums, products and every gradient agree to a few ulps of the
+# largest element (float32's ulp of 1 is 1.2e-7), not bit for bit.
+FLOAT32_SUM_TOLERANCE = 4e-7
+FLOAT32_GRAD_TOLERANCE = 3e-7
+FLOAT32_CASES = tuple(c for c in TENSOR_OP_TABLE if "double" not in c.name and c.name not in ("one_hot@W", "bigram"))
+"""Every case but those that mix in float64 with ``.double()`` (PyTorch's @ refuses mixed dtypes)."""
+
+
+def check_float32(case: TensorCase, found: dict[str, float]) -> None:
+    """float32 values within the case's ulps (at least 1: a float32 op may round differently from
+    PyTorch's vectorised one where float64's agree), sums within FLOAT32_SUM_TOLERANCE of their size,
+    gradients within FLOAT32_GRAD_TOLERANCE."""
+    if case.value_ulps is None:
+        assert found["value_rel"] <= FLOAT32_SUM_TOLERANCE, f"{case.name}: value off by {found['value_rel']:.3g}"
+    else:
+        assert found["value_ulps"] <= max(case.value_ulps, 1), f"{case.name}: value {found['value_ulps']:.3g} ulps"
+    assert found["grad_rel"] <= FLOAT32_GRAD_TOLERANCE, f"{case.name}: gradient off by {found['grad_rel']:.3g}"
 
 
 def check(case: TensorCase, found: dict[str, float]) -> None:

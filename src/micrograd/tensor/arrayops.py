@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from micrograd.ops import Op
+from micrograd.ops import SQRT, Op
 
 _Op = TypeVar("_Op", bound="ArrayOp")
 
@@ -26,6 +26,7 @@ __all__ = [
     "Sum",
     "Mean",
     "Var",
+    "Std",
     "Extreme",
     "TakeAlong",
     "Reshape",
@@ -151,6 +152,27 @@ class Var(ArrayOp):
         scale = 2.0 / (self.n - self.correction)
         g = _restore(m, g, self.dims, self.keepdim)
         return ((scale * g) * (x - m.mean(x, self.dims, True)),)
+
+
+class Std(ArrayOp):
+    """√var over dims, one node so that float32 data is accumulated and rooted in float64 and rounded
+    once, as PyTorch does;  ∂/∂x = var's rule applied to g / (2·out) (the chain rule through √, both rules reused)."""
+
+    arity = 1
+    dims: tuple[int, ...]
+    correction: int
+    keepdim: bool
+    n: int
+
+    def __new__(cls, dims: tuple[int, ...], correction: int, keepdim: bool, n: int) -> Std:
+        return super().__new__(cls, "std", dims=dims, correction=correction, keepdim=keepdim, n=n)
+
+    def forward(self, m, x):
+        return m.std(x, self.dims, self.correction, self.keepdim)
+
+    def backward(self, m, g, out, x):
+        (through_root,) = SQRT.backward(m, g, out, None)
+        return Var(self.dims, self.correction, self.keepdim, self.n).backward(m, through_root, None, x)
 
 
 class Extreme(ArrayOp):

@@ -136,6 +136,9 @@ class ValueArrays:
         deviation = x - self.mean(x, dims, True)
         return self.sum(deviation * deviation, dims, keepdim) / (count - correction)
 
+    def std(self, x: np.ndarray, dims: Any, correction: int, keepdim: bool) -> np.ndarray:
+        return self._each("sqrt")(self.var(x, dims, correction, keepdim))
+
     @staticmethod
     def amax(x: np.ndarray, dims: Any, keepdim: bool) -> np.ndarray:
         """The largest element as a constant: the shift that keeps softmax's exponentials finite."""
@@ -182,7 +185,7 @@ def _size(order: list[Tensor]) -> int:
         n = node.data.size
         if isinstance(node._op, Matmul):
             n *= node._prev[0].shape[-1]
-        elif isinstance(node._op, Sum) or node._op in ("mean", "var", "softmax", "log_softmax", "nll_loss"):
+        elif isinstance(node._op, Sum) or node._op in ("mean", "var", "std", "softmax", "log_softmax", "nll_loss"):
             n = max(n, node._prev[0].data.size) * (2 if node._op != "sum" else 1)
         total += n
     return total

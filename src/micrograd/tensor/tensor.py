@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.engine import is_grad_enabled
-from micrograd.ops import ABS, ADD, DIV, MUL, NEG, OPS, POW, RELU, SQRT, SUB, Op, PowConst, pow_const
+from micrograd.ops import ABS, ADD, DIV, MUL, NEG, OPS, POW, RELU, SUB, Op, PowConst, pow_const
 from micrograd.tensor import anomaly as _anomaly
 from micrograd.tensor.arraymath import ARRAY
 from micrograd.tensor.arrayops import (
@@ -53,6 +53,7 @@ from micrograd.tensor.arrayops import (
     Reshape,
     Select,
     Stack,
+    Std,
     Sum,
     TakeAlong,
     Var,
@@ -632,20 +633,26 @@ class Tensor:
             correction: int | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
         """The variance over ``dim``, unbiased (divided by n - 1) by default as in PyTorch;
         ``correction=0`` (or ``unbiased=False``) divides by n."""
-        self._need_float("var")
-        dims = _dims(_pick(dim, axis, "dim", "axis", None), self.ndim, "var")
+        dims, correction, keepdim = self._spread("var", dim, unbiased, keepdim, correction, axis, keepdims)
+        return _apply(Var(dims, correction, keepdim, _count(self.shape, dims)), (self,))
+
+    def _spread(self, what: str, dim: Any, unbiased: Any, keepdim: Any, correction: Any, axis: Any,
+                keepdims: Any) -> tuple[tuple[int, ...], int, bool]:  # fmt: skip
+        """var's and std's arguments as (dims, correction, keepdim), PyTorch's and NumPy's spellings alike."""
+        self._need_float(what)
+        dims = _dims(_pick(dim, axis, "dim", "axis", None), self.ndim, what)
         keepdim = bool(_pick(keepdim, keepdims, "keepdim", "keepdims", False))
         if correction is None:
             correction = 0 if unbiased is False else 1
         elif unbiased is not None:
             raise TypeError("give unbiased or correction, not both")
-        return _apply(Var(dims, int(correction), keepdim, _count(self.shape, dims)), (self,))
+        return dims, int(correction), keepdim
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
             correction: int | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
-        """The standard deviation √var over ``dim`` (unbiased by default)."""
-        variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
-        return _elementwise(SQRT, (variance,))
+        """The standard deviation √var over ``dim`` (unbiased by default), one node."""
+        dims, correction, keepdim = self._spread("std", dim, unbiased, keepdim, correction, axis, keepdims)
+        return _apply(Std(dims, correction, keepdim, _count(self.shape, dims)), (self,))
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The largest element over ``dim`` (all dims by default); ties share the gradient."""

@@ -194,6 +194,12 @@ class TensorMath:
         return x.var(dims, keepdim=keepdim, correction=correction)
 
     @staticmethod
+    def std(x: Any, dims: tuple[int, ...] | None, correction: int, keepdim: bool) -> Any:
+        if not isinstance(x, Tensor):
+            return ARRAY.std(x, dims, correction, keepdim)
+        return x.std(dims, keepdim=keepdim, correction=correction)
+
+    @staticmethod
     def swap_last(x: Any) -> Any:
         return x.transpose(-1, -2) if isinstance(x, Tensor) else ARRAY.swap_last(x)
 
