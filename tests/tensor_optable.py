@@ -210,6 +210,26 @@ def case_inputs(case: TensorCase) -> list[np.ndarray]:
     return arrays
 
 
+def differentiable_run(case: TensorCase) -> tuple[list[np.ndarray], list[Any], Any] | None:
+    """The case's input arrays, its micrograd leaves and output, or None when the output has no gradient."""
+    import micrograd.tensor as mt
+
+    arrays = case_inputs(case)
+    xs = [mt.Tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    out = case.fn(mt, *xs)
+    if out.dtype.kind != "f" or not out.requires_grad:
+        return None
+    return arrays, xs, out
+
+
+def stored_arrays(entry: dict[str, Any]) -> dict[str, Any]:
+    """A stored reference entry with its lists of numbers back as arrays (None kept)."""
+    def array(item: Any) -> Any:
+        return None if item is None else np.array(item["data"], dtype=item["dtype"]).reshape(item["shape"])
+
+    return {key: [array(g) for g in value] if isinstance(value, list) else array(value) for key, value in entry.items()}
+
+
 def upstream(case: TensorCase, shape: tuple[int, ...]) -> np.ndarray:
     """The gradient fed into backward: random, so that every output element's gradient counts."""
     return np.random.default_rng(_seed(case.name, 1)).uniform(-1.0, 1.0, size=shape)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
-from tensor_optable import TENSOR_OP_TABLE, case_inputs, upstream  # noqa: E402
+from tensor_optable import TENSOR_OP_TABLE, differentiable_run, upstream  # noqa: E402
 
-import micrograd.tensor as mt  # noqa: E402
 from micrograd import topological_order  # noqa: E402
 from micrograd.engine import Value  # noqa: E402
 from micrograd.tensor import Tensor, cross_entropy, from_values, to_values, unroll  # noqa: E402
@@ -47,11 +46,10 @@ def _close(a, b, tolerance=TOLERANCE):
 @pytest.mark.parametrize("fused", [True, False], ids=["dot", "lecture"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_unrolled_graph_has_the_tensors_numbers_and_gradients(case, fused):
-    arrays = case_inputs(case)
-    xs = [Tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
-    out = case.fn(mt, *xs)
-    if out.dtype.kind != "f" or not out.requires_grad:
+    run = differentiable_run(case)
+    if run is None:
         return
+    _, xs, out = run
     G = upstream(case, out.shape)
     out.backward(G)
     names = {f"x{k}": x for k, x in enumerate(xs) if x.grad is not None}  # where's condition is not in the graph

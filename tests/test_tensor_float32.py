@@ -17,6 +17,7 @@ from tensor_optable import (  # noqa: E402
     differences,
     evaluate_ours,
     evaluate_torch,
+    stored_arrays,
     upstream,
 )
 
@@ -27,12 +28,6 @@ REFERENCE = json.loads((Path(__file__).parent / "reference" / "torch_tensor_floa
 IDS = [case.name for case in FLOAT32_CASES]
 F32 = np.dtype(np.float32)
 
-
-def _stored(entry):
-    def array(item):
-        return None if item is None else np.array(item["data"], dtype=item["dtype"]).reshape(item["shape"])
-
-    return {"value": array(entry["value"]), "grads": [array(g) for g in entry["grads"]]}
 
 
 @pytest.mark.parametrize("case", FLOAT32_CASES, ids=IDS)
@@ -59,7 +54,7 @@ def test_every_op_keeps_float32(case):
 
 @pytest.mark.parametrize("case", FLOAT32_CASES, ids=IDS)
 def test_float32_against_stored_reference(case):
-    check_float32(case, differences(evaluate_ours(case, F32), _stored(REFERENCE[case.name])))
+    check_float32(case, differences(evaluate_ours(case, F32), stored_arrays(REFERENCE[case.name])))
 
 
 @pytest.mark.torch

@@ -48,6 +48,16 @@ def _method(name: str) -> Any:
     return staticmethod(function)
 
 
+def _on_numbers(name: str) -> Any:
+    """A comparison (or a mask made from one): read from the numbers, a constant of the gradient graph."""
+
+    def function(*xs: Any) -> Any:
+        return getattr(ARRAY, name)(*map(_data, xs))
+
+    function.__name__ = name
+    return staticmethod(function)
+
+
 class TensorMath:
     """Tensor functions with the semantics the rules are written for (see the module docstring)."""
 
@@ -85,29 +95,12 @@ class TensorMath:
             return where(condition, if_true, if_false)
         return ARRAY.where(condition, if_true, if_false)
 
-    @staticmethod
-    def lt(a: Any, b: Any) -> Any:
-        return ARRAY.lt(_data(a), _data(b))
-
-    @staticmethod
-    def le(a: Any, b: Any) -> Any:
-        return ARRAY.le(_data(a), _data(b))
-
-    @staticmethod
-    def eq(a: Any, b: Any) -> Any:
-        return ARRAY.eq(_data(a), _data(b))
-
-    @staticmethod
-    def ge(a: Any, b: Any) -> Any:
-        return ARRAY.ge(_data(a), _data(b))
-
-    @staticmethod
-    def isnan(x: Any) -> Any:
-        return ARRAY.isnan(_data(x))
-
-    @staticmethod
-    def and_(a: Any, b: Any) -> Any:
-        return ARRAY.and_(_data(a), _data(b))
+    lt = _on_numbers("lt")
+    le = _on_numbers("le")
+    eq = _on_numbers("eq")
+    ge = _on_numbers("ge")
+    isnan = _on_numbers("isnan")
+    and_ = _on_numbers("and_")
 
     def __getattr__(self, name: str) -> Any:
         """A math function a newer scalar rule calls (``m.log1p``): the elementwise op of that name."""
