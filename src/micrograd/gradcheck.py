@@ -108,8 +108,14 @@ def gradcheck(
     for k, i, label, a, numeric, difference, allowed in failures[:20]:
         name = f"{i} ({label})" if label else str(i)
         lines.append(f"  {k:>6} {name:>12} {a:>14.6g} {numeric:>14.6g} {difference:>13.3g} {allowed:>10.3g}")
-    if len(failures) > 20:
-        lines.append(f"  ... and {len(failures) - 20} more")
-    if any(math.isnan(a) or math.isnan(n) for *_, a, n, _d, _al in failures):
+    raise_failures(lines, len(failures), any(math.isnan(a) or math.isnan(n) for *_, a, n, _d, _al in failures))
+
+
+def raise_failures(lines: list[str], count: int, any_nan: bool, shown: int = 20) -> None:
+    """Raise the GradcheckError whose message is ``lines`` (a header and up to ``shown`` rows) and a note
+    of the rows left out and of nan."""
+    if count > shown:
+        lines.append(f"  ... and {count - shown} more")
+    if any_nan:
         lines.append("  (nan never agrees: check the function's domain at these inputs)")
     raise GradcheckError("\n".join(lines))
