@@ -236,6 +236,7 @@ def test_mlp_outputs_and_gradients_match_pytorch(fused, torch_module):
 def test_numpy_integers_are_sizes():
     import json
 
+    np = pytest.importorskip("numpy")
     from micrograd import data, optim, train
 
     model = MLP(np.int64(2), np.array([3, 1]), rng=random.Random(0))

@@ -10,7 +10,6 @@ import random
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -157,7 +156,8 @@ CATALOGUE = [
     ("a batch as input", lambda: _model()([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), TypeError,
      r"^MLP\(2, \[3, 1\]\) takes one sample \(2 numbers\), but got a batch of 3 samples: "
      r"call it once per row, \[model\(x\) for x in X\]"),
-    ("a NumPy batch as input", lambda: _model()(np.ones((2, 2))), TypeError, r"got a batch of 2 samples"),
+    ("a NumPy batch as input", lambda: _model()(pytest.importorskip("numpy").ones((2, 2))), TypeError,
+     r"got a batch of 2 samples"),
     ("a flat batch to a one-input model", lambda: MLP(1, [1])([1.0, 2.0, 3.0]), ValueError,
      r"^MLP\(1, \[1\]\) expects 1 input, got 3 \(a batch of 3 one-input samples\? call it once per sample, "
      r"\[model\(x\) for x in xs\]\)$"),
