@@ -76,6 +76,23 @@ def test_a_layer_becomes_its_neurons():
     assert out.to_values()[0][1].data == pytest.approx(out.data[0, 1], rel=1e-15)
 
 
+def test_a_layer_with_a_bias_becomes_the_lectures_neurons():
+    x = Tensor([[1.0, -2.0, 0.5]])
+    W = Tensor(np.arange(6.0).reshape(3, 2) / 10, requires_grad=True)
+    b = Tensor([0.3, -0.1], requires_grad=True)
+    out = (x @ W + b).tanh()
+    value, leaves = unroll(out.sum(), {"W": W, "b": b})
+    neurons = [v for v in topological_order(value) if v._op == "dot"]
+    assert len(neurons) == 2 and [n._prev[-1] for n in neurons] == leaves["b"]  # each bias inside its neuron
+    assert "+" not in [v._op for v in topological_order(value) if v._prev][:-1]
+    value.backward()
+    out.sum().backward()
+    np.testing.assert_allclose(_grads(leaves["b"]), b.grad, rtol=1e-15)
+    shared = x @ W  # used twice: not fused, a dot and a + each
+    value = unroll((shared + b).sum() + shared.sum())[0]
+    assert sum(v._op == "dot" for v in topological_order(value)) == 2
+
+
 def test_unrolled_leaves_are_labelled_by_name_and_index():
     W = Tensor(np.ones((2, 2)), requires_grad=True)
     _, leaves = unroll((W * 2.0).sum(), {"W": W})

@@ -3,8 +3,9 @@ and Values gathered into a tensor.
 
 ``to_values`` rebuilds a tensor's graph with one :class:`~micrograd.engine.Value` per element:
 an elementwise op becomes one node of the same op per element (``tanh`` nodes, ``+`` nodes), a
-matrix product becomes its neurons (one fused ``dot`` node per output, or the lecture's chain of
-``*`` and ``+``), a sum a chain of ``+``; broadcasting, reshapes and indexing make no nodes,
+matrix product becomes its neurons (one fused ``dot`` node per output, which takes in the ``+ b``
+that follows as its bias, as the lecture's ``Neuron``; or the lecture's chain of ``*`` and ``+``),
+a sum a chain of ``+``; broadcasting, reshapes and indexing make no nodes,
 they only say which Value goes where. The picture of a small layer is the one from the scalar
 lecture, and its gradients are the tensor's.
 
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.engine import Value, dot
-from micrograd.ops import OPS, FloatMath, Op, PowConst
+from micrograd.ops import ADD, OPS, FloatMath, Op, PowConst
 from micrograd.tensor.arraymath import ARRAY
 from micrograd.tensor.arrayops import Cast, Extreme, Matmul, Sum
 from micrograd.tensor.tensor import Tensor, _graph_order, on_leaf_grad
@@ -178,6 +179,18 @@ def _elementwise(op: Op, parents: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+def _with_bias(neurons: np.ndarray, biases: np.ndarray) -> np.ndarray:
+    """``x @ W + b`` as the lecture's neurons: each ``dot`` node of the product remade with its bias
+    (b + w₁x₁ + … + wₙxₙ, one node), where the product is used only by this sum."""
+    neurons, biases = np.broadcast_arrays(neurons, biases)
+    out = np.empty(neurons.shape, dtype=object)
+    for index in np.ndindex(*out.shape):
+        inputs = neurons[index]._prev
+        n = len(inputs) // 2
+        out[index] = dot(list(inputs[:n]), list(inputs[n : 2 * n]), biases[index])
+    return out
+
+
 def _size(order: list[Tensor]) -> int:
     """About how many Values unrolling makes: an element per node's element, and a term per product term."""
     total = 0
@@ -237,10 +250,18 @@ def unroll(output: Tensor, inputs: Mapping[str, Tensor] | None = None, fused: bo
         return made[id(t)]
 
     backend = ValueArrays(fused)
+    uses: dict[int, int] = {}
+    for node in order:
+        for p in node._prev:
+            uses[id(p)] = uses.get(id(p), 0) + 1
     for node in order:
         parents = [values_of(p) for p in node._prev]
         op = node._op
-        if isinstance(op, PowConst) or (op in OPS and OPS[op] is op):
+        products = [k for k, p in enumerate(node._prev) if isinstance(p._op, Matmul) and uses[id(p)] == 1]
+        if fused and op is ADD and products:
+            k = products[0]
+            result = _with_bias(parents[k], parents[1 - k])
+        elif isinstance(op, PowConst) or (op in OPS and OPS[op] is op):
             result = _elementwise(op, parents)
         elif isinstance(op, Extreme):
             result = _extreme(op, parents[0], node.data)
