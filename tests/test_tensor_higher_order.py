@@ -267,3 +267,19 @@ def test_gradient_penalty_matches_pytorch(torch_module):
     penalised(*theirs, lambda y, x: torch.autograd.grad(y, x, create_graph=True)).backward()
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-13, atol=1e-15)
+
+
+def test_a_dropped_gradient_graph_is_freed_without_the_garbage_collector():
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        x = _x(0.5, 1.5)
+        (g,) = grad((x.tanh() * x).sum(), x, create_graph=True)
+        (h,) = grad(g.sum(), x)
+        node = weakref.ref(g)
+        del g
+        assert node() is None and h.data.shape == (2,)
+    finally:
+        gc.enable()
