@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from micrograd.checks import bool_error
 from micrograd.engine import Value, grad
@@ -111,7 +111,7 @@ def gradcheck(
     raise_failures(lines, len(failures), any(math.isnan(a) or math.isnan(n) for *_, a, n, _d, _al in failures))
 
 
-def raise_failures(lines: list[str], count: int, any_nan: bool, shown: int = 20) -> None:
+def raise_failures(lines: list[str], count: int, any_nan: bool, shown: int = 20) -> NoReturn:
     """Raise the GradcheckError whose message is ``lines`` (a header and up to ``shown`` rows) and a note
     of the rows left out and of nan."""
     if count > shown:

@@ -114,7 +114,7 @@ class ValueArrays:
         out = np.empty(batch + (a.shape[-2], b.shape[-1]), dtype=object)
         for index in np.ndindex(*out.shape):
             *lead, i, j = index
-            row, column = list(a[(*lead, i)]), list(b[(*lead, slice(None), j)])
+            row, column = list(a[tuple(lead) + (i,)]), list(b[tuple(lead) + (slice(None), j)])
             if self.fused:
                 out[index] = dot(column, row, 0.0)
             else:

@@ -1065,6 +1065,7 @@ def _as_list(x: Any, what: str) -> list[Tensor]:
 
 def _seed(output: Tensor, gradient: Any, create_graph: bool, where: str) -> Any:
     """The gradient that starts a backward pass at ``output``: ones for a one-element tensor, else ``gradient``."""
+    seed: Any
     if gradient is None:
         if output.data.size != 1:
             raise ValueError(

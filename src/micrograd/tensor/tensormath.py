@@ -140,7 +140,7 @@ class TensorMath:
 
     @staticmethod
     def reshape(x: Any, shape: tuple[int, ...]) -> Any:
-        return x.reshape(tuple(shape)) if isinstance(x, Tensor) else ARRAY.reshape(x, shape)
+        return x.reshape(tuple(shape)) if isinstance(x, Tensor) else ARRAY.reshape(x, shape)  # type: ignore[arg-type]
 
     @staticmethod
     def transpose(x: Any, axes: tuple[int, ...]) -> Any:
@@ -222,14 +222,14 @@ class TensorMath:
             return ARRAY.split(x, sizes, dim)
         bounds = np.cumsum((0, *sizes))
         before = (slice(None),) * dim
-        return tuple(x[(*before, slice(int(a), int(b)))] for a, b in zip(bounds[:-1], bounds[1:]))
+        return tuple(x[before + (slice(int(a), int(b)),)] for a, b in zip(bounds[:-1], bounds[1:]))
 
     @staticmethod
     def unstack(x: Any, dim: int) -> tuple[Any, ...]:
         if not isinstance(x, Tensor):
             return ARRAY.unstack(x, dim)
         before = (slice(None),) * dim
-        return tuple(x[(*before, i)] for i in range(x.shape[dim]))
+        return tuple(x[before + (i,)] for i in range(x.shape[dim]))
 
 
 TENSOR = TensorMath()
