@@ -88,7 +88,7 @@ def _first_then_second(shapes, steps, seed):
 @settings(max_examples=60)
 @given(programs(unary=SMOOTH, max_steps=6))
 def test_gradgradcheck_on_random_graphs(program):
-    """⟨∇s, u⟩ = (s(x + εu) - s(x - εu)) / 2ε: the second derivative is the derivative of the first."""
+    """⟨∇s, u⟩ = d/dε s(x + εu) by central differences: the second derivative is the derivative of the first."""
     shapes, steps, seed = program
     arrays, xs, out, s_of = _first_then_second(shapes, steps, seed)
     if not out.requires_grad:
@@ -103,8 +103,13 @@ def test_gradgradcheck_on_random_graphs(program):
     def at(step):
         return s_of([Tensor(a + step * d, requires_grad=True) for a, d in zip(arrays, u)]).item()
 
-    eps = 1e-5
-    numeric = (at(eps) - at(-eps)) / (2 * eps)
+    def central(h):
+        return (at(h) - at(-h)) / (2 * h)
+
+    coarse, fine = central(1e-4), central(5e-5)
+    if not abs(coarse - fine) <= 1e-3 * max(1.0, abs(fine)):
+        return  # a pole of x / y within a few steps: differences have not converged (a fact about f, not ∇s)
+    numeric = (4 * fine - coarse) / 3  # Richardson: error O(h⁴)
 
     assert abs(numeric - analytic) <= 1e-5 * max(1.0, abs(analytic)), (numeric, analytic)
 
