@@ -210,35 +210,57 @@ def case_inputs(case: TensorCase) -> list[np.ndarray]:
     return arrays
 
 
+def differentiable_run(case: TensorCase) -> tuple[list[np.ndarray], list[Any], Any] | None:
+    """The case's input arrays, its micrograd leaves and output, or None when the output has no gradient."""
+    import micrograd.tensor as mt
+
+    arrays = case_inputs(case)
+    xs = [mt.Tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    out = case.fn(mt, *xs)
+    if out.dtype.kind != "f" or not out.requires_grad:
+        return None
+    return arrays, xs, out
+
+
+def stored_arrays(entry: dict[str, Any]) -> dict[str, Any]:
+    """A stored reference entry with its lists of numbers back as arrays (None kept)."""
+    def array(item: Any) -> Any:
+        return None if item is None else np.array(item["data"], dtype=item["dtype"]).reshape(item["shape"])
+
+    return {key: [array(g) for g in value] if isinstance(value, list) else array(value) for key, value in entry.items()}
+
+
 def upstream(case: TensorCase, shape: tuple[int, ...]) -> np.ndarray:
     """The gradient fed into backward: random, so that every output element's gradient counts."""
     return np.random.default_rng(_seed(case.name, 1)).uniform(-1.0, 1.0, size=shape)
 
 
 def _run(case: TensorCase, lib: Any, make: Callable[[np.ndarray], Any], to_numpy: Callable[[Any], np.ndarray],
-         backward: Callable[[Any, np.ndarray], None], is_float: Callable[[Any], bool]) -> dict[str, Any]:  # fmt: skip
-    arrays = case_inputs(case)
+         backward: Callable[[Any, np.ndarray], None], is_float: Callable[[Any], bool],
+         dtype: Any = np.float64) -> dict[str, Any]:  # fmt: skip
+    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in case_inputs(case)]
     xs = [make(a) for a in arrays]
     out = case.fn(lib, *xs)
     value = to_numpy(out)
     result: dict[str, Any] = {"value": value, "grads": []}
     if is_float(out) and getattr(out, "requires_grad", False):
-        backward(out, upstream(case, value.shape))
+        backward(out, upstream(case, value.shape).astype(value.dtype))
         result["grads"] = [to_numpy(x.grad) if x.grad is not None else None for x in xs if is_float(x)]
     return result
 
 
-def evaluate_ours(case: TensorCase) -> dict[str, Any]:
+def evaluate_ours(case: TensorCase, dtype: Any = np.float64) -> dict[str, Any]:
+    """Our value and gradients, with the float inputs (and the upstream gradient) in ``dtype``."""
     import micrograd.tensor as mt
 
     def make(a: np.ndarray) -> Any:
         return mt.Tensor(a, requires_grad=a.dtype.kind == "f")
 
     return _run(case, mt, make, lambda t: np.asarray(t.data if isinstance(t, mt.Tensor) else t),
-                lambda out, g: out.backward(g), lambda t: t.dtype.kind == "f")
+                lambda out, g: out.backward(g), lambda t: t.dtype.kind == "f", dtype)  # fmt: skip
 
 
-def evaluate_torch(case: TensorCase, torch: Any) -> dict[str, Any]:
+def evaluate_torch(case: TensorCase, torch: Any, dtype: Any = np.float64) -> dict[str, Any]:
     def make(a: np.ndarray) -> Any:
         return torch.tensor(a, requires_grad=a.dtype.kind == "f")
 
@@ -246,18 +268,19 @@ def evaluate_torch(case: TensorCase, torch: Any) -> dict[str, Any]:
         out.backward(torch.tensor(g, dtype=out.dtype))
 
     return _run(case, torch_lib(torch), make, lambda t: t.detach().numpy(), backward,
-                lambda t: t.dtype.is_floating_point)
+                lambda t: t.dtype.is_floating_point, dtype)  # fmt: skip
 
 
 def ulps(ours: np.ndarray, theirs: np.ndarray) -> float:
-    """The largest distance between two float arrays in units in the last place of PyTorch's numbers
-    (0 when equal, nan included)."""
+    """The largest distance between two float arrays in units in the last place of PyTorch's numbers,
+    in their own precision (0 when equal, nan included)."""
+    precision = np.asarray(theirs).dtype if np.asarray(theirs).dtype.kind == "f" else np.float64
     ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
     same = (ours == theirs) | (np.isnan(ours) & np.isnan(theirs))
     if same.all():
         return 0.0
     with np.errstate(all="ignore"):
-        distance = np.abs(ours - theirs) / np.spacing(np.abs(theirs))
+        distance = np.abs(ours - theirs) / np.spacing(np.abs(theirs).astype(precision)).astype(np.float64)
     return float(np.max(np.where(same, 0.0, np.nan_to_num(distance, nan=np.inf))))
 
 
@@ -297,6 +320,26 @@ def differences(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float
 GRAD_TOLERANCE = 1e-13
 SUM_TOLERANCE = 1e-13
 
+# float32 against PyTorch float32: NumPy and PyTorch sum float32 in float32, each in its own order
+# (NumPy pairwise in blocks of 128, PyTorch a cascade of vectorised partial sums), and BLAS's sgemm
+# blocks differ from MKL-DNN's, so sums, products and every gradient agree to a few ulps of the
+# largest element (float32's ulp of 1 is 1.2e-7), not bit for bit.
+FLOAT32_SUM_TOLERANCE = 4e-7
+FLOAT32_GRAD_TOLERANCE = 3e-7
+FLOAT32_CASES = tuple(c for c in TENSOR_OP_TABLE if "double" not in c.name and c.name not in ("one_hot@W", "bigram"))
+"""Every case but those that mix in float64 with ``.double()`` (PyTorch's @ refuses mixed dtypes)."""
+
+
+def check_float32(case: TensorCase, found: dict[str, float]) -> None:
+    """float32 values within the case's ulps (at least 1: a float32 op may round differently from
+    PyTorch's vectorised one where float64's agree), sums within FLOAT32_SUM_TOLERANCE of their size,
+    gradients within FLOAT32_GRAD_TOLERANCE."""
+    if case.value_ulps is None:
+        assert found["value_rel"] <= FLOAT32_SUM_TOLERANCE, f"{case.name}: value off by {found['value_rel']:.3g}"
+    else:
+        assert found["value_ulps"] <= max(case.value_ulps, 1), f"{case.name}: value {found['value_ulps']:.3g} ulps"
+    assert found["grad_rel"] <= FLOAT32_GRAD_TOLERANCE, f"{case.name}: gradient off by {found['grad_rel']:.3g}"
+
 
 def check(case: TensorCase, found: dict[str, float]) -> None:
     """The case's promise: values within its ulps (sums within SUM_TOLERANCE of their size), gradients within
@@ -306,3 +349,72 @@ def check(case: TensorCase, found: dict[str, float]) -> None:
     else:
         assert found["value_ulps"] <= case.value_ulps, f"{case.name}: value {found['value_ulps']:.3g} ulps away"
     assert found["grad_rel"] <= GRAD_TOLERANCE, f"{case.name}: gradient off by {found['grad_rel']:.3g} relative"
+
+
+# --- second order: gradients of gradients ---------------------------------------------------
+#
+# For each case: the first gradients g_k = ∂(Σ G·out)/∂x_k are computed with create_graph, then
+# s = Σ_k Σ V_k·g_k is differentiated again, with respect to every input (a Hessian-vector
+# product, H·V, the mixed second derivatives included) and to G (a Jacobian-vector product, J·V).
+
+
+def directions(case: TensorCase, arrays: list[np.ndarray]) -> list[np.ndarray | None]:
+    """The vectors V of the Hessian-vector product, one per float input, the same on every machine."""
+    rng = np.random.default_rng(_seed(case.name, 2))
+    return [rng.uniform(-1.0, 1.0, size=a.shape) if a.dtype.kind == "f" else None for a in arrays]
+
+
+def _second(case: TensorCase, lib: Any, make: Callable[..., Any], to_numpy: Callable[[Any], np.ndarray],
+            grad: Callable[..., Any], is_float: Callable[[Any], bool]) -> dict[str, Any] | None:  # fmt: skip
+    arrays = case_inputs(case)
+    xs = [make(a, a.dtype.kind == "f") for a in arrays]
+    out = case.fn(lib, *xs)
+    if not is_float(out) or not out.requires_grad:
+        return None
+    G = make(upstream(case, tuple(out.shape)), True)
+    floats = [x for x in xs if is_float(x)]
+    first = grad([out], floats, [G], create_graph=True, allow_unused=True)
+    s = None
+    for g, v in zip(first, [v for v in directions(case, arrays) if v is not None]):
+        if g is not None and g.requires_grad:
+            term = (g * make(v, False)).sum()
+            s = term if s is None else s + term
+    second = [np.zeros(x.shape) for x in [*floats, G]] if s is None else \
+        [to_numpy(h) for h in grad([s], [*floats, G], None, allow_unused=True, materialize_grads=True)]  # fmt: skip
+    return {"value": to_numpy(out), "grads": [None if g is None else to_numpy(g) for g in first], "second": second}
+
+
+def second_ours(case: TensorCase) -> dict[str, Any] | None:
+    import micrograd.tensor as mt
+
+    def grad(outputs: Any, inputs: Any, grad_outputs: Any, **options: Any) -> Any:
+        return mt.grad(outputs, inputs, grad_outputs, **options)
+
+    return _second(case, mt, lambda a, rg: mt.Tensor(a, requires_grad=rg), lambda t: np.asarray(t.data), grad,
+                   lambda t: t.dtype.kind == "f")  # fmt: skip
+
+
+def second_torch(case: TensorCase, torch: Any) -> dict[str, Any] | None:
+    def grad(outputs: Any, inputs: Any, grad_outputs: Any, **options: Any) -> Any:
+        if options.get("materialize_grads"):
+            options["allow_unused"] = True
+        return torch.autograd.grad(outputs, inputs, grad_outputs, **options)
+
+    return _second(case, torch_lib(torch), lambda a, rg: torch.tensor(a, requires_grad=rg),
+                   lambda t: t.detach().numpy(force=True), grad, lambda t: t.dtype.is_floating_point)  # fmt: skip
+
+
+SECOND_TOLERANCE = 1e-13
+
+
+def second_differences(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float]:
+    """The worst relative distance of the first gradients (made with create_graph) and of the second."""
+    first = max((relative(a, b) for a, b in zip(ours["grads"], theirs["grads"]) if b is not None), default=0.0)
+    for k, (a, b) in enumerate(zip(ours["grads"], theirs["grads"])):
+        assert (a is None) == (b is None), f"first gradient {k}: {a} vs {b}"
+    assert len(ours["second"]) == len(theirs["second"])
+    second = 0.0
+    for k, (a, b) in enumerate(zip(ours["second"], theirs["second"])):
+        assert np.shape(a) == np.shape(b), f"second gradient {k}: shape {np.shape(a)} != {np.shape(b)}"
+        second = max(second, relative(a, b))
+    return {"first": first, "second": second}

@@ -10,8 +10,12 @@ import pytest
 
 np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
 
-from micrograd import no_grad  # noqa: E402
-from micrograd.tensor import Tensor, cat, cross_entropy, one_hot, stack, where  # noqa: E402
+from micrograd import (  # noqa: E402
+    Value,
+    gradcheck,
+    no_grad,  # noqa: E402
+)
+from micrograd.tensor import Tensor, cat, cross_entropy, from_values, grad, one_hot, stack, to_values, unroll, where  # noqa: E402,E501
 
 ERRORS_MD = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 
@@ -26,6 +30,15 @@ def _changed_after_use():
     with no_grad():
         w[0] = 5.0
     y.sum().backward()
+
+
+def _x32(n):
+    return Tensor(np.ones(n, dtype=np.float32), requires_grad=True)
+
+
+def _grad_unused():
+    x, z = _x(2), _x(2)
+    grad((x * 2).sum(), [x, z])
 
 
 def _set(target, name, value):
@@ -132,6 +145,42 @@ CATALOGUE = [
     ("Tensor + str", lambda: _x(2) + "a", TypeError, r"unsupported operand type\(s\) for \+: 'Tensor' and 'str'"),
     ("Tensor - list", lambda: _x(2) - [1.0, 2.0], TypeError,
      r"unsupported operand type\(s\) for -: 'Tensor' and 'list'"),
+    ("backward with create_graph not a bool", lambda: (_x(2) * 2).sum().backward(create_graph=1), TypeError,
+     r"create_graph must be True or False, got int"),
+    ("grad of a number", lambda: grad(1.0, _x(2)), TypeError,
+     r"grad\(\) outputs must be a Tensor or a non-empty list of Tensors, got float"),
+    ("grad with respect to an array", lambda: grad(_x(2).sum(), [np.ones(2)]), TypeError,
+     r"grad\(\) inputs\[0\] must be a Tensor, got ndarray"),
+    ("grad with respect to a tensor that does not require grad", lambda: grad(_x(2).sum(), _x(2, grad=False)),
+     ValueError, r"grad\(\): inputs\[0\] \(shape \(2,\)\) does not require grad, so nothing can be differentiated"),
+    ("grad of a tensor that does not require grad", lambda: grad(_x(2, grad=False).sum(), _x(2)), ValueError,
+     r"grad\(\): outputs\[0\] \(shape \(\)\) does not require grad"),
+    ("grad with respect to an unused input", lambda: _grad_unused(), ValueError,
+     r"grad\(\): inputs\[1\] \(shape \(2,\)\) was not used to compute the outputs: pass allow_unused=True"),
+    ("grad of a non-scalar without grad_outputs", lambda: grad(_x(2) * 2, _x(2)), ValueError,
+     r"grad\(\) outputs\[0\] without a gradient needs a one-element tensor, got shape \(2,\)"),
+    ("grad with fewer grad_outputs than outputs", lambda: grad([_x(1) * 2, _x(1) * 3], _x(1), [np.ones(1)]),
+     ValueError, r"grad\(\): 1 grad_outputs for 2 outputs"),
+    ("grad with grad_outputs of the wrong shape", lambda: grad(_x(2) * 2, _x(2), np.ones(3)), ValueError,
+     r"grad\(\) outputs\[0\] gradient has shape \(3,\), the tensor has shape \(2,\)"),
+    ("grad with allow_unused not a bool", lambda: grad(_x(1).sum(), _x(1), allow_unused="no"), TypeError,
+     r"allow_unused must be True or False, got str"),
+    ("gradcheck of float32 tensors", lambda: gradcheck(lambda x: x * 2, [_x32(2)]),
+     TypeError, r"gradcheck: inputs\[0\] is float32: central differences need float64"),
+    ("gradcheck mixing Tensors and Values", lambda: gradcheck(lambda x, v: x * v.data, [_x(2), Value(1.0)]),
+     TypeError, r"gradcheck: inputs mix Tensors with other things: inputs\[1\] is Value"),
+    ("gradcheck of tensors that do not require grad", lambda: gradcheck(lambda x: x * 2, [_x(2, grad=False)]),
+     ValueError, r"gradcheck: no input requires grad, so there is nothing to check"),
+    ("gradcheck of a function returning an array", lambda: gradcheck(lambda x: x.data, [_x(2)]), TypeError,
+     r"gradcheck: f must return a Tensor or a list of Tensors, got ndarray"),
+    ("to_values of a large expression", lambda: to_values((_x(200, 200) @ _x(200, 200)).sum()), ValueError,
+     r"to_values would make about 8040000 Values \(more than max_values=100000\): unroll a smaller expression"),
+    ("to_values of an integer tensor", lambda: to_values(Tensor([1, 2])), TypeError,
+     r"to_values needs a floating-point tensor, got int64"),
+    ("unroll naming a tensor outside the graph", lambda: unroll(_x(2) * 2, {"W": _x(2)}), ValueError,
+     r"to_values: input 'W' is not part of the output's graph"),
+    ("from_values of numbers", lambda: from_values([1.0, 2.0]), TypeError,
+     r"from_values takes a non-empty list \(or nested lists of one shape\) of Values"),
 ]  # fmt: skip
 
 

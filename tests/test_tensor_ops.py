@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 np = pytest.importorskip("numpy", reason='micrograd.tensor needs NumPy: pip install "micrograd[numpy]"')
-from tensor_optable import TENSOR_OP_TABLE, case_inputs, check, differences, evaluate_ours, evaluate_torch, upstream  # noqa: E402
+from tensor_optable import (  # noqa: E402
+    TENSOR_OP_TABLE,
+    check,
+    differences,
+    differentiable_run,
+    evaluate_ours,
+    evaluate_torch,
+    stored_arrays,
+    upstream,
+)
 
 import micrograd.tensor as mt  # noqa: E402
 from micrograd.tensor import Tensor  # noqa: E402
@@ -19,17 +28,11 @@ REFERENCE = json.loads((Path(__file__).parent / "reference" / "torch_tensor_floa
 IDS = [case.name for case in TENSOR_OP_TABLE]
 
 
-def _stored(entry):
-    def array(item):
-        return None if item is None else np.array(item["data"], dtype=item["dtype"]).reshape(item["shape"])
-
-    return {"value": array(entry["value"]), "grads": [array(g) for g in entry["grads"]]}
-
 
 @pytest.mark.parametrize("case", TENSOR_OP_TABLE, ids=IDS)
 def test_against_stored_reference(case):
     assert case.name in REFERENCE, f"{case.name} has no stored numbers: run tests/reference/make_tensor_reference.py"
-    check(case, differences(evaluate_ours(case), _stored(REFERENCE[case.name])))
+    check(case, differences(evaluate_ours(case), stored_arrays(REFERENCE[case.name])))
 
 
 @pytest.mark.torch
@@ -53,11 +56,10 @@ DIFFERENTIABLE = [c for c in TENSOR_OP_TABLE if any(spec[0] == "f" for spec in c
 @pytest.mark.parametrize("case", DIFFERENTIABLE, ids=[c.name for c in DIFFERENTIABLE])
 def test_gradcheck(case):
     """⟨∇f, v⟩ = (f(x + εv) - f(x - εv)) / 2ε for a random direction v, f = Σ G·out."""
-    arrays = case_inputs(case)
-    xs = [Tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
-    out = case.fn(mt, *xs)
-    if out.dtype.kind != "f" or not out.requires_grad:
+    run = differentiable_run(case)
+    if run is None:
         return
+    arrays, xs, out = run
     G = upstream(case, out.shape)
     out.backward(G)
     rng = np.random.default_rng(7)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import mutually_broadcastable_shapes  # noqa: E402
 from strategies import BINARY  # noqa: E402
 from tensor_optable import relative, ulps  # noqa: E402
+from tensor_strategies import evaluate, programs  # noqa: E402
 
 from micrograd.tensor import Tensor  # noqa: E402
 
@@ -57,54 +58,6 @@ def test_binary_ops_broadcast_as_pytorch(shapes, op, seed):
 
 # --- random expression graphs ----------------------------------------------------------------
 
-SHAPES = ((3, 4), (3, 1), (1, 4), ())
-UNARY = {
-    "neg": lambda x: -x,
-    "exp": lambda x: (x * 0.5).exp(),
-    "log": lambda x: (abs(x) + 0.5).log(),
-    "sqrt": lambda x: (abs(x) + 0.5).sqrt(),
-    "tanh": lambda x: x.tanh(),
-    "sigmoid": lambda x: x.sigmoid(),
-    "relu": lambda x: x.relu(),
-    "abs": lambda x: abs(x),
-    "sin": lambda x: x.sin(),
-    "cos": lambda x: x.cos(),
-    "square": lambda x: x**2,
-    "pow_c": lambda x: (abs(x) + 0.5) ** 1.5,
-    "sum0": lambda x: x.sum(0, keepdim=True) if x.ndim else x,
-    "mean1": lambda x: x.mean(-1, keepdim=True) if x.ndim else x,
-    "amax": lambda x: x.amax(0, keepdim=True) if x.ndim else x,
-    "softmax": lambda x: x.softmax(-1) if x.ndim else x,
-    "log_softmax": lambda x: x.log_softmax(0) if x.ndim else x,
-    "T": lambda x: x.T.T if x.ndim == 2 else x,
-}
-
-
-@st.composite
-def programs(draw: Any, max_steps: int = 8) -> tuple[list[tuple[int, ...]], list[tuple[Any, ...]], int]:
-    leaves = draw(st.lists(st.sampled_from(SHAPES), min_size=1, max_size=3))
-    steps = []
-    for n in range(draw(st.integers(1, max_steps))):
-        available = len(leaves) + n
-        if draw(st.booleans()):
-            steps.append(("unary", draw(st.sampled_from(sorted(UNARY))), draw(st.integers(0, available - 1))))
-        else:
-            ops = sorted(set(BINARY) - {"pow"})
-            steps.append(("binary", draw(st.sampled_from(ops)), draw(st.integers(0, available - 1)),
-                          draw(st.integers(0, available - 1))))  # fmt: skip
-    return leaves, steps, draw(st.integers(0, 2**32 - 1))
-
-
-def _evaluate(leaves: list[Any], steps: list[tuple[Any, ...]]) -> Any:
-    nodes = list(leaves)
-    for step in steps:
-        if step[0] == "unary":
-            nodes.append(UNARY[step[1]](nodes[step[2]]))
-        else:
-            nodes.append(BINARY[step[1]](nodes[step[2]], nodes[step[3]]))
-    return nodes[-1]
-
-
 GRAPH_TOLERANCE = 1e-9
 """Relative to the largest element, as the scalar engine's random graphs use: a random graph can be
 ill-conditioned (dividing by a log-softmax of -5e-5 magnifies its last-bit rounding 1e4 times), and
@@ -129,7 +82,7 @@ def test_random_graphs_match_pytorch(program):
     arrays = [rng.uniform(-2.0, 2.0, size=s) for s in shapes]
     ours = [Tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, ref = _evaluate(ours, steps), _evaluate(theirs, steps)
+    out, ref = evaluate(ours, steps), evaluate(theirs, steps)
     assert _close(out.data, ref.detach().numpy())
     if out.requires_grad:
         g = rng.uniform(-1.0, 1.0, size=out.shape)

@@ -21,6 +21,7 @@ import linecache
 import math
 import sys
 import weakref
+from collections.abc import Callable
 from contextlib import ContextDecorator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ _unchecked_node = engine._node
 _unchecked_local_grads = Value._local_grads
 _kernels = engine._float_backward
 _origins: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
+_listeners: list[Callable[[bool], None]] = []
+"""Other graphs' checks (``micrograd.tensor``'s), told when detection is switched on or off."""
 
 
 class AnomalyError(ArithmeticError):
@@ -100,6 +103,14 @@ def set_detect_anomaly(enabled: bool) -> None:
     Value._local_grads = _checked_local_grads if enabled else _unchecked_local_grads  # type: ignore[method-assign]
     if not enabled:
         _origins.clear()
+    for listener in _listeners:
+        listener(enabled)
+
+
+def add_listener(listener: Callable[[bool], None]) -> None:
+    """Call ``listener(enabled)`` now and whenever detection is switched (how tensors follow it)."""
+    _listeners.append(listener)
+    listener(is_anomaly_enabled())
 
 
 def is_anomaly_enabled() -> bool:

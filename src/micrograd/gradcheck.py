@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from micrograd.checks import bool_error
 from micrograd.engine import Value, grad
@@ -20,6 +20,17 @@ class GradcheckError(RuntimeError):
     """Analytic and numerical gradients disagree; the message has a table of where."""
 
 
+_array_checks: list[tuple[Callable[[Sequence[Any]], bool], Callable[..., bool]]] = []
+"""Checks for other kinds of inputs (``micrograd.tensor`` registers its own for Tensors):
+each a test of the inputs and the check to run instead when it claims them."""
+
+
+def register_array_check(claims: Callable[[Sequence[Any]], bool], check: Callable[..., bool]) -> None:
+    """Have :func:`gradcheck` call ``check(f, inputs, eps, atol, rtol, raise_exception)`` for the
+    inputs ``claims`` accepts."""
+    _array_checks.append((claims, check))
+
+
 def _outputs(result: Any) -> list[Value]:
     items = [result] if isinstance(result, Value) else list(result) if isinstance(result, (list, tuple)) else None
     if items is None or not all(isinstance(v, Value) for v in items):
@@ -27,9 +38,19 @@ def _outputs(result: Any) -> list[Value]:
     return items
 
 
+def check_tolerances(eps: Any, atol: Any, rtol: Any) -> None:
+    """eps > 0, atol ≥ 0 and rtol ≥ 0 as numbers (not bools), or a clear error."""
+    for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(number, bool):
+            raise bool_error(f"gradcheck: {name}", number)
+        if not isinstance(number, (int, float)) or not number >= 0 or (name == "eps" and number == 0):
+            kind = "positive" if name == "eps" else "non-negative"
+            raise ValueError(f"gradcheck: {name} must be a {kind} number, got {number!r}")
+
+
 def gradcheck(
     f: Callable[..., Any],
-    inputs: Sequence[Value | float],
+    inputs: Sequence[Any],
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
@@ -38,19 +59,19 @@ def gradcheck(
     """True if ``f(*inputs)``'s gradients match central differences everywhere.
 
     An entry passes when |analytic - numeric| <= atol + rtol·|numeric| (nan never passes).
-    ``f`` may return one Value or a list of them (then every output is checked).
+    ``f`` may return one Value or a list of them (then every output is checked). Tensors
+    as inputs (``micrograd.tensor``) are checked element by element, every element of every
+    output against every element of every input that requires grad.
     On disagreement raises :class:`GradcheckError` with a table of the failing entries,
     or returns False when ``raise_exception=False``.
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
+    check_tolerances(eps, atol, rtol)
+    for claims, check in _array_checks:
+        if isinstance(inputs, (list, tuple)) and claims(inputs):
+            return check(f, inputs, eps, atol, rtol, raise_exception)
     xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
-    for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if isinstance(number, bool):
-            raise bool_error(f"gradcheck: {name}", number)
-        if not isinstance(number, (int, float)) or not number >= 0 or (name == "eps" and number == 0):
-            kind = "positive" if name == "eps" else "non-negative"
-            raise ValueError(f"gradcheck: {name} must be a {kind} number, got {number!r}")
 
     outputs = _outputs(f(*xs))
     analytic = [grad(out, xs) for out in outputs]
@@ -87,8 +108,14 @@ def gradcheck(
     for k, i, label, a, numeric, difference, allowed in failures[:20]:
         name = f"{i} ({label})" if label else str(i)
         lines.append(f"  {k:>6} {name:>12} {a:>14.6g} {numeric:>14.6g} {difference:>13.3g} {allowed:>10.3g}")
-    if len(failures) > 20:
-        lines.append(f"  ... and {len(failures) - 20} more")
-    if any(math.isnan(a) or math.isnan(n) for *_, a, n, _d, _al in failures):
+    raise_failures(lines, len(failures), any(math.isnan(a) or math.isnan(n) for *_, a, n, _d, _al in failures))
+
+
+def raise_failures(lines: list[str], count: int, any_nan: bool, shown: int = 20) -> NoReturn:
+    """Raise the GradcheckError whose message is ``lines`` (a header and up to ``shown`` rows) and a note
+    of the rows left out and of nan."""
+    if count > shown:
+        lines.append(f"  ... and {count - shown} more")
+    if any_nan:
         lines.append("  (nan never agrees: check the function's domain at these inputs)")
     raise GradcheckError("\n".join(lines))

@@ -18,9 +18,11 @@ except ImportError:  # pragma: no cover - exercised in a NumPy-free environment
         "micrograd.tensor needs NumPy, which is not installed: pip install \"micrograd[numpy]\""
     ) from None
 
+from micrograd.tensor import gradcheck as _gradcheck  # noqa: F401  (micrograd.gradcheck then takes Tensors)
+from micrograd.tensor.bridge import from_values, to_values, unroll
 from micrograd.tensor.creation import arange, one_hot, ones, zeros
 from micrograd.tensor.softmax import cross_entropy, log_softmax, softmax
-from micrograd.tensor.tensor import Tensor, cat, stack, tensor, where
+from micrograd.tensor.tensor import Tensor, cat, grad, stack, tensor, where
 
 __all__ = [
     "Tensor",
@@ -32,7 +34,11 @@ __all__ = [
     "cat",
     "stack",
     "where",
+    "grad",
     "log_softmax",
     "softmax",
     "cross_entropy",
+    "to_values",
+    "unroll",
+    "from_values",
 ]

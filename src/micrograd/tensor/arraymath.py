@@ -121,7 +121,17 @@ class ArrayMath:
 
     @staticmethod
     def var(x: Any, dims: tuple[int, ...] | None, correction: int, keepdim: bool) -> Any:
+        """The variance, accumulated in float64 for float32 data and rounded once, as PyTorch's CPU var."""
+        if x.dtype == np.float32:
+            return np.var(x, axis=dims, ddof=correction, keepdims=keepdim, dtype=np.float64).astype(np.float32)
         return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def std(x: Any, dims: tuple[int, ...] | None, correction: int, keepdim: bool) -> Any:
+        """√variance; for float32 data the root of the float64 variance, rounded once, as PyTorch's CPU std."""
+        if x.dtype == np.float32:
+            return np.std(x, axis=dims, ddof=correction, keepdims=keepdim, dtype=np.float64).astype(np.float32)
+        return np.std(x, axis=dims, ddof=correction, keepdims=keepdim)
 
     @staticmethod
     def swap_last(x: Any) -> Any:

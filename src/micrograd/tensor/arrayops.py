@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from micrograd.ops import Op
+from micrograd.ops import SQRT, Op
 
 _Op = TypeVar("_Op", bound="ArrayOp")
 
@@ -29,11 +29,14 @@ __all__ = [
     "Sum",
     "Mean",
     "Var",
+    "Std",
     "Extreme",
     "TakeAlong",
     "Reshape",
     "Permute",
     "Index",
+    "IndexAdd",
+    "PutAlong",
     "Cat",
     "Stack",
     "Cast",
@@ -154,6 +157,27 @@ class Var(ArrayOp):
         return ((scale * g) * (x - m.mean(x, self.dims, True)),)
 
 
+class Std(ArrayOp):
+    """√var over dims, one node so that float32 data is accumulated and rooted in float64 and rounded
+    once, as PyTorch does;  ∂/∂x = var's rule applied to g / (2·out) (the chain rule through √, both rules reused)."""
+
+    arity = 1
+    dims: tuple[int, ...]
+    correction: int
+    keepdim: bool
+    n: int
+
+    def __new__(cls, dims: tuple[int, ...], correction: int, keepdim: bool, n: int) -> Std:
+        return super().__new__(cls, "std", dims=dims, correction=correction, keepdim=keepdim, n=n)
+
+    def forward(self, m, x):
+        return m.std(x, self.dims, self.correction, self.keepdim)
+
+    def backward(self, m, g, out, x):
+        (through_root,) = SQRT.backward(m, g, out, None)
+        return Var(self.dims, self.correction, self.keepdim, self.n).backward(m, through_root, None, x)
+
+
 class Extreme(ArrayOp):
     """max (or min) over dims;  ∂/∂xᵢ = g / k where xᵢ is one of the k elements equal to the result, else 0.
 
@@ -254,6 +278,44 @@ class Index(ArrayOp):
 
     def backward(self, m, g, out, x):
         return (m.index_add(x.shape, self.key, g, self.unique),)
+
+
+class IndexAdd(ArrayOp):
+    """Zeros of a shape with g added at [key]: indexing's gradient, as a node of a gradient graph;
+    ∂/∂g = the incoming gradient read back at [key] (so indexing and this op are each other's gradient)."""
+
+    arity = 1
+    shape: tuple[int, ...]
+    key: Any
+    unique: bool
+
+    def __new__(cls, shape: tuple[int, ...], key: Any, unique: bool) -> IndexAdd:
+        return super().__new__(cls, "index_add", shape=shape, key=key, unique=unique)
+
+    def forward(self, m, g):
+        return m.index_add(self.shape, self.key, g, self.unique)
+
+    def backward(self, m, gg, out, g):
+        return (m.index(gg, self.key),)
+
+
+class PutAlong(ArrayOp):
+    """Zeros of a shape with g placed at given positions along one dim: a gather's gradient, as a node;
+    ∂/∂g = the incoming gradient gathered back from those positions."""
+
+    arity = 1
+    shape: tuple[int, ...]
+    indices: Any
+    dim: int
+
+    def __new__(cls, shape: tuple[int, ...], indices: Any, dim: int) -> PutAlong:
+        return super().__new__(cls, "put_along", shape=shape, indices=indices, dim=dim)
+
+    def forward(self, m, g):
+        return m.put_along(self.shape, self.indices, g, self.dim)
+
+    def backward(self, m, gg, out, g):
+        return (m.take_along(gg, self.indices, self.dim),)
 
 
 class Cat(ArrayOp):

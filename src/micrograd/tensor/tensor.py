@@ -30,6 +30,7 @@ freed at once by reference counting; ``backward()`` sorts the graph without recu
 from __future__ import annotations
 
 import numbers
+import weakref
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -37,7 +38,8 @@ from typing import Any
 import numpy as np
 
 from micrograd.engine import is_grad_enabled
-from micrograd.ops import ABS, ADD, DIV, MUL, NEG, OPS, POW, RELU, SQRT, SUB, Op, PowConst, pow_const
+from micrograd.ops import ABS, ADD, DIV, MUL, NEG, OPS, POW, RELU, SUB, Op, PowConst, pow_const
+from micrograd.tensor import anomaly as _anomaly
 from micrograd.tensor.arraymath import ARRAY
 from micrograd.tensor.arrayops import (
     MATMUL,
@@ -53,12 +55,13 @@ from micrograd.tensor.arrayops import (
     Select,
     Softmax,
     Stack,
+    Std,
     Sum,
     TakeAlong,
     Var,
 )
 
-__all__ = ["Tensor", "tensor", "cat", "stack", "where", "as_dtype"]
+__all__ = ["Tensor", "tensor", "cat", "stack", "where", "as_dtype", "grad"]
 
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
@@ -152,7 +155,10 @@ def _apply(op: Op, parents: tuple[Tensor, ...]) -> Tensor:
     """Run ``op``'s forward rule on the parents' arrays and record the node."""
     with np.errstate(all="ignore"):
         out = op.forward(ARRAY, *[p.data for p in parents])
-    return _node(out, parents, op)
+    node = _node(out, parents, op)
+    if _anomaly.enabled:
+        _anomaly.check_forward(op, parents, node)
+    return node
 
 
 def _constant(data: Any) -> Tensor:
@@ -320,7 +326,7 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to our operators: ndarray * tensor is a Tensor
 
     data: np.ndarray
-    _grad: np.ndarray | None
+    _grad: Any  # an array, None, or a Tensor after backward(create_graph=True)
     _requires_grad: bool
     _prev: tuple[Tensor, ...]
     _op: Any
@@ -436,8 +442,9 @@ class Tensor:
         return not self._prev
 
     @property
-    def grad(self) -> np.ndarray | None:
-        """∂(what backward() started from)/∂self, an array of this tensor's shape, or None."""
+    def grad(self) -> Any:
+        """∂(what backward() started from)/∂self, an array of this tensor's shape, or None
+        (a Tensor after ``backward(create_graph=True)``, to be differentiated again)."""
         return self._grad
 
     @grad.setter
@@ -463,33 +470,26 @@ class Tensor:
         t._version = self._version
         return t
 
-    def backward(self, gradient: Any = None) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Fill ``.grad`` of the leaves (and retained tensors) with ∂self/∂leaf, times ``gradient``.
 
         ``gradient`` is ∂L/∂self for some final L; it may be left out when self has one
         element (then it is 1). Leaves accumulate: a second call adds to their grads,
-        as in PyTorch; the graph is kept, so calling it again needs no ``retain_graph``.
+        as in PyTorch; the graph is kept, so calling it again needs no ``retain_graph``
+        (accepted for PyTorch's signature). With ``create_graph=True`` each ``.grad`` is a
+        Tensor in a graph of its own, which can be differentiated again (as in PyTorch,
+        such a grad refers to a graph that refers to its leaf: a reference cycle until the
+        grad is reset; :func:`micrograd.tensor.grad` returns gradients without storing them).
         """
         if not self._requires_grad:
             raise ValueError(
                 f"backward() of a tensor that does not require grad (shape {self.shape}): "
                 "set requires_grad=True on the leaves, outside no_grad()"
             )
-        if gradient is None:
-            if self.data.size != 1:
-                raise ValueError(
-                    f"backward() without a gradient needs a one-element tensor, got shape {self.shape}: "
-                    "pass gradient= (an array of that shape), or reduce first (.sum(), .mean())"
-                )
-            seed = np.ones(self.shape, dtype=self.dtype)
-        else:
-            seed = _as_array(gradient, self.dtype, "backward() gradient")
-            if seed.shape != self.shape:
-                if seed.size == 1 and self.data.size == 1:
-                    seed = seed.reshape(self.shape)
-                else:
-                    raise ValueError(f"backward() gradient has shape {seed.shape}, the tensor has shape {self.shape}")
-        _backpropagate(self, seed)
+        create_graph = _flag(create_graph, "create_graph")
+        if retain_graph is not None:
+            _flag(retain_graph, "retain_graph")
+        _backpropagate([self], [_seed(self, gradient, create_graph, "backward()")], create_graph)
 
     # --- in-place changes -------------------------------------------------------------------
 
@@ -635,20 +635,26 @@ class Tensor:
             correction: int | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
         """The variance over ``dim``, unbiased (divided by n - 1) by default as in PyTorch;
         ``correction=0`` (or ``unbiased=False``) divides by n."""
-        self._need_float("var")
-        dims = _dims(_pick(dim, axis, "dim", "axis", None), self.ndim, "var")
+        dims, correction, keepdim = self._spread("var", dim, unbiased, keepdim, correction, axis, keepdims)
+        return _apply(Var(dims, correction, keepdim, _count(self.shape, dims)), (self,))
+
+    def _spread(self, what: str, dim: Any, unbiased: Any, keepdim: Any, correction: Any, axis: Any,
+                keepdims: Any) -> tuple[tuple[int, ...], int, bool]:  # fmt: skip
+        """var's and std's arguments as (dims, correction, keepdim), PyTorch's and NumPy's spellings alike."""
+        self._need_float(what)
+        dims = _dims(_pick(dim, axis, "dim", "axis", None), self.ndim, what)
         keepdim = bool(_pick(keepdim, keepdims, "keepdim", "keepdims", False))
         if correction is None:
             correction = 0 if unbiased is False else 1
         elif unbiased is not None:
             raise TypeError("give unbiased or correction, not both")
-        return _apply(Var(dims, int(correction), keepdim, _count(self.shape, dims)), (self,))
+        return dims, int(correction), keepdim
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
             correction: int | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:  # fmt: skip
-        """The standard deviation √var over ``dim`` (unbiased by default)."""
-        variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
-        return _elementwise(SQRT, (variance,))
+        """The standard deviation √var over ``dim`` (unbiased by default), one node."""
+        dims, correction, keepdim = self._spread("std", dim, unbiased, keepdim, correction, axis, keepdims)
+        return _apply(Std(dims, correction, keepdim, _count(self.shape, dims)), (self,))
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The largest element over ``dim`` (all dims by default); ties share the gradient."""
@@ -780,6 +786,14 @@ class Tensor:
         if self.dtype.kind != "f":
             raise TypeError(f"{what} needs a floating-point tensor, got {self.dtype}: convert it first with .double()")
 
+    # --- the bridge to Values ----------------------------------------------------------------
+
+    def to_values(self, names: Any = None, fused: bool = True) -> Any:
+        """This tensor's expression unrolled into scalar Values (see :func:`micrograd.tensor.to_values`)."""
+        from micrograd.tensor.bridge import to_values
+
+        return to_values(self, names, fused)
+
     # --- the softmax family as methods -------------------------------------------------------
 
     def softmax(self, dim: int = -1) -> Tensor:
@@ -906,22 +920,47 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 # --- backpropagation ---------------------------------------------------------------------
 
 
-def _graph_order(root: Tensor) -> list[Tensor]:
-    """The nodes ``root`` depends on that have inputs, each after its inputs; root last (no recursion)."""
+def _graph_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """The nodes the roots depend on that have inputs, each after its inputs (no recursion)."""
     order: list[Tensor] = []
-    visited = {id(root)}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent._prev and id(parent) not in visited:
-                visited.add(id(parent))
-                stack.append((parent, iter(parent._prev)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+    visited: set[int] = set()
+    for root in roots:
+        if not root._prev or id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root._prev))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent._prev and id(parent) not in visited:
+                    visited.add(id(parent))
+                    stack.append((parent, iter(parent._prev)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
     return order
+
+
+_leaf_callbacks: dict[int, Any] = {}
+"""Leaves (by id, while they live) whose gradient goes on elsewhere after backward(): Values
+gathered into a tensor (:func:`micrograd.tensor.from_values`) backpropagate through their own graph.
+Keyed by id because == on tensors compares elements."""
+
+
+def on_leaf_grad(leaf: Tensor, callback: Any) -> None:
+    """Call ``callback(g)`` with each gradient ``backward()`` gives ``leaf``, for as long as it lives."""
+    _leaf_callbacks[id(leaf)] = callback
+    weakref.finalize(leaf, _leaf_callbacks.pop, id(leaf), None)
+
+
+def _leading_to(order: list[Tensor], wanted: set[int]) -> set[int]:
+    """The ids of the nodes in ``order`` from which a path leads to a wanted tensor (or that are one)."""
+    reaching = set(wanted)
+    for node in order:  # inputs come first, so each parent is decided before its users
+        if id(node) not in reaching and any(id(p) in reaching for p in node._prev):
+            reaching.add(id(node))
+    return reaching
 
 
 def _fit(g: Any, like: np.ndarray) -> np.ndarray:
@@ -934,6 +973,15 @@ def _fit(g: Any, like: np.ndarray) -> np.ndarray:
     return g if g.shape == like.shape else np.broadcast_to(g, like.shape)
 
 
+def _fit_tensor(g: Any, like: Tensor) -> Tensor:
+    """A rule's gradient in a gradient graph as a Tensor of the input's shape and dtype."""
+    if not isinstance(g, Tensor):
+        return _constant(_fit(g, like.data))
+    if g.dtype != like.dtype:
+        g = g._to(like.dtype)
+    return g if g.shape == like.shape else _expand(g, like.shape)
+
+
 def _check_unchanged(node: Tensor) -> None:
     now = tuple(p._version[0] for p in node._prev) + (node._version[0],)
     if now != node._saved:
@@ -944,34 +992,161 @@ def _check_unchanged(node: Tensor) -> None:
         )
 
 
-def _backpropagate(root: Tensor, seed: np.ndarray) -> None:
-    """The backward pass: each node's rule, last node first, gradients summed per input."""
-    if not root._prev:
-        root._grad = seed.copy() if root._grad is None else root._grad + seed
-        return
-    order = _graph_order(root)
-    pending: dict[int, np.ndarray] = {id(root): seed}
-    leaves: dict[int, tuple[Tensor, np.ndarray]] = {}
+def _backpropagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False,
+                   inputs: Sequence[Tensor] | None = None) -> dict[int, Any]:  # fmt: skip
+    """The backward pass: each node's rule, last node first, gradients summed per input.
+
+    With ``create_graph`` the rules run with the tensor backend (:mod:`micrograd.tensor.tensormath`)
+    on the nodes themselves, so every gradient is a Tensor in a graph of its own. Without
+    ``inputs`` (``backward()``) the leaves' and retained tensors' ``.grad`` accumulate; with
+    them (:func:`grad`) only the nodes on a path to an input are visited, nothing's ``.grad``
+    changes, and the gradient of each input is returned by its id.
+    """
+    order = _graph_order(roots)
+    wanted = None if inputs is None else {id(t) for t in inputs}
+    reaching = None if wanted is None else _leading_to(order, wanted)
+    if create_graph:
+        from micrograd.tensor.tensormath import TENSOR
+    pending: dict[int, Any] = {}
+    leaves: dict[int, tuple[Tensor, Any]] = {}
+    found: dict[int, Any] = {}
+
+    def receive(tensor: Tensor, g: Any) -> None:
+        key = id(tensor)
+        if tensor._prev:
+            pending[key] = pending[key] + g if key in pending else g
+        else:
+            leaves[key] = (tensor, leaves[key][1] + g) if key in leaves else (tensor, g)
+
+    for root, seed in zip(roots, seeds):
+        receive(root, seed)
     with np.errstate(all="ignore"):
         for node in reversed(order):
             g = pending.pop(id(node), None)
-            if g is None:
+            if g is None or (reaching is not None and id(node) not in reaching):
                 continue
-            if node._retains_grad:
-                node._grad = np.array(g) if node._grad is None else node._grad + g
+            if wanted is None:
+                if node._retains_grad:
+                    node._grad = (np.array(g) if not create_graph else g) if node._grad is None else node._grad + g
+            elif id(node) in wanted:
+                found[id(node)] = g
             _check_unchanged(node)
             parents = node._prev
-            local = node._op.backward(ARRAY, g, node.data, *[p.data for p in parents])
+            if create_graph:
+                local = node._op.backward(TENSOR, g, node, *parents)
+            else:
+                local = node._op.backward(ARRAY, g, node.data, *[p.data for p in parents])
+            if _anomaly.enabled:
+                _anomaly.check_backward(node, g, local)
             for parent, pg in zip(parents, local):
-                if not parent._requires_grad:
+                if pg is None or not parent._requires_grad or (reaching is not None and id(parent) not in reaching):
                     continue
-                pg = _fit(pg, parent.data)
-                key = id(parent)
-                if parent._prev:
-                    pending[key] = pending[key] + pg if key in pending else pg
-                elif key in leaves:
-                    leaves[key] = (parent, leaves[key][1] + pg)
-                else:
-                    leaves[key] = (parent, pg)
+                receive(parent, _fit_tensor(pg, parent) if create_graph else _fit(pg, parent.data))
+    if wanted is not None:
+        found.update((key, g) for key, (_, g) in leaves.items() if key in wanted)
+        return found
     for leaf, g in leaves.values():
-        leaf._grad = np.array(g) if leaf._grad is None else leaf._grad + g
+        if leaf._grad is None:
+            leaf._grad = g if create_graph else np.array(g)
+        else:
+            leaf._grad = leaf._grad + g
+        if _leaf_callbacks and id(leaf) in _leaf_callbacks:
+            _leaf_callbacks[id(leaf)](g.data if isinstance(g, Tensor) else g)
+    return found
+
+
+def _as_list(x: Any, what: str) -> list[Tensor]:
+    items = [x] if isinstance(x, Tensor) else list(x) if isinstance(x, (list, tuple)) else None
+    if not items:
+        raise TypeError(f"grad() {what} must be a Tensor or a non-empty list of Tensors, got {type(x).__name__}")
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad() {what}[{i}] must be a Tensor, got {type(t).__name__}")
+    return items
+
+
+def _seed(output: Tensor, gradient: Any, create_graph: bool, where: str) -> Any:
+    """The gradient that starts a backward pass at ``output``: ones for a one-element tensor, else ``gradient``."""
+    seed: Any
+    if gradient is None:
+        if output.data.size != 1:
+            raise ValueError(
+                f"{where} without a gradient needs a one-element tensor, got shape {output.shape}: "
+                f"pass {'grad_outputs' if where.startswith('grad') else 'gradient'}= (an array of that shape), "
+                "or reduce first (.sum(), .mean())"
+            )
+        seed = np.ones(output.shape, dtype=output.dtype)
+    elif isinstance(gradient, Tensor) and create_graph:
+        if gradient.shape != output.shape and not (gradient.data.size == 1 == output.data.size):
+            raise ValueError(f"{where} gradient has shape {gradient.shape}, the tensor has shape {output.shape}")
+        seed = gradient._to(output.dtype) if gradient.dtype.kind == "f" else _constant(gradient.data.astype(
+            output.dtype))
+        return seed if seed.shape == output.shape else seed.reshape(output.shape)
+    else:
+        seed = _as_array(gradient, output.dtype, f"{where} gradient")
+        if seed.shape != output.shape:
+            if seed.size == 1 and output.data.size == 1:
+                seed = seed.reshape(output.shape)
+            else:
+                raise ValueError(f"{where} gradient has shape {seed.shape}, the tensor has shape {output.shape}")
+    return _constant(seed) if create_graph else seed
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor], grad_outputs: Any = None,
+         retain_graph: bool | None = None, create_graph: bool = False, allow_unused: bool = False,
+         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:  # fmt: skip
+    """∂outputs/∂input for each input, as ``torch.autograd.grad``; no ``.grad`` is touched.
+
+    ``grad_outputs`` (one per output; may be left out for one-element outputs) weights the
+    outputs: the result is ∂(Σ grad_outputs·outputs)/∂input. With ``create_graph=True`` the
+    gradients are Tensors in a graph, so they can be differentiated again:
+    ``grad(grad(f, x, create_graph=True)[0].sum(), x)`` is Σ of the rows of f's Hessian. An
+    input the outputs do not depend on is an error, or None with ``allow_unused=True``, or
+    zeros with ``materialize_grads=True``. Inputs may be intermediate tensors.
+    ``retain_graph`` is accepted for PyTorch's signature: the graph is always kept.
+    """
+    outs, xs = _as_list(outputs, "outputs"), _as_list(inputs, "inputs")
+    create_graph, allow_unused = _flag(create_graph, "create_graph"), _flag(allow_unused, "allow_unused")
+    materialize_grads = _flag(materialize_grads, "materialize_grads")
+    if retain_graph is not None:
+        _flag(retain_graph, "retain_graph")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outs)
+    elif isinstance(grad_outputs, (list, tuple)) and all(g is None or isinstance(g, (Tensor, np.ndarray))
+                                                         for g in grad_outputs):  # fmt: skip
+        grad_outputs = list(grad_outputs)
+    else:
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outs):
+        raise ValueError(f"grad(): {len(grad_outputs)} grad_outputs for {len(outs)} outputs")
+    for name, items in (("outputs", outs), ("inputs", xs)):
+        for i, t in enumerate(items):
+            if not t._requires_grad:
+                raise ValueError(
+                    f"grad(): {name}[{i}] (shape {t.shape}) does not require grad, so nothing can be differentiated "
+                    + ("with respect to it: set requires_grad=True on it" if name == "inputs" else
+                       "through it: it was computed from no tensor that requires grad, or inside no_grad()")
+                )  # fmt: skip
+    seeds = [_seed(out, g, create_graph, f"grad() outputs[{i}]") for i, (out, g) in enumerate(zip(outs, grad_outputs))]
+    found = _backpropagate(outs, seeds, create_graph, xs)
+    result: list[Tensor | None] = []
+    for i, x in enumerate(xs):
+        g = found.get(id(x))
+        if g is None:
+            if not (allow_unused or materialize_grads):
+                raise ValueError(
+                    f"grad(): inputs[{i}] (shape {x.shape}) was not used to compute the outputs: "
+                    "pass allow_unused=True (None for it) or materialize_grads=True (zeros)"
+                )
+            result.append(_constant(np.zeros(x.shape, dtype=x.dtype)) if materialize_grads else None)
+        elif create_graph:
+            result.append(g)
+        else:
+            result.append(_constant(np.array(g)))
+    return tuple(result)
