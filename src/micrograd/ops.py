@@ -243,7 +243,13 @@ class Op(str):
     """The derivative with respect to each input in one line (``'∂/∂x = 1 - tanh²x'``)."""
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickles as its symbol; unpickling gives back the shared op (``ADD`` is ``ADD``)."""
+        """Pickles as its symbol; unpickling gives back the shared op (``ADD`` is ``ADD``).
+
+        An op defined outside this module pickles as its class and symbol (the class must
+        be importable, as for any pickled object).
+        """
+        if type(self).__module__ != __name__:
+            return (type(self), (str(self),))
         return (op_from_symbol, (str(self),))
 
     def takes(self, n: int) -> bool:
