@@ -170,7 +170,7 @@ def apply(op: Op, *inputs: Scalar) -> Value:
     return _node(_rule_forward(op)(parents), parents, op)
 
 
-def _ordering(compare: Callable[[float, float], bool], symbol: str) -> Callable[[Value, Any], Any]:
+def _ordering(compare: Callable[[Any, Any], bool], symbol: str) -> Callable[[Value, Any], Any]:
     """``Value.__lt__`` and its kin: the data compared (``max(a, b)``, ``sorted(values)`` work)."""
 
     def method(self: Value, other: Any) -> Any:
