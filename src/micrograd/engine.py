@@ -640,7 +640,7 @@ class ValueMath:
         return _lift(a) ** b
 
     @staticmethod
-    def pow_scalar(x: Any, c: float) -> Value:
+    def pow_by_constant(x: Any, c: float) -> Value:
         return _lift(x) ** c
 
     exp = staticmethod(lambda x: _lift(x).exp())
