@@ -105,7 +105,7 @@ class Emitter:
         if isinstance(result, Expr):
             name = self.names.new(f"v{i}")
             self.w.line(f"{name} = {result.text}", self.node_comment(i, f"{op}  {op.formula}"))
-            self.value[i] = Expr.name(name)
+            self.value[i] = Expr.name(name, result.at_least_zero)
         else:  # every input was a constant: the rule folded to a number
             self.value[i] = result
 
