@@ -22,8 +22,9 @@ drifts between rounds, and a ratio within one round sees the same machine).
 
 "First call" is the time of the compiled step's first call: tracing the function twice,
 writing and loading the program, and running it once. With ``--first-call`` it is
-measured again for the pure-Python backend, with peak memory (``tracemalloc``, which
-slows the call down; the times are from separate calls without it).
+measured again in a fresh process for each backend (pure Python up to width 256), with
+how much the process's peak resident memory grew during the call (``ru_maxrss``;
+``tracemalloc`` would slow the call down many times over).
 
 PyTorch and OpenBLAS run on one thread (``torch.set_num_threads(1)``,
 ``OPENBLAS_NUM_THREADS=1`` before NumPy is imported), as micrograd does.
@@ -41,7 +42,6 @@ import math  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
-import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -149,20 +149,31 @@ def numpy_step(model: MLP, X: np.ndarray, y: np.ndarray):
     return run
 
 
-def first_call(make, *args, memory: bool = False) -> tuple[float, float | None]:
-    """Seconds taken by a fresh compiled step's first call (and its peak MB, traced)."""
-    run = make(*args)
+def first_call(width: int, backend: str) -> tuple[float, float]:
+    """A fresh compiled step's first call, in a process of its own: seconds, and MB the process's peak grew by."""
+    import resource
+
+    model, X, y = problem(width, 100)
+    run = compiled_step(model, X, y, backend)
     gc.collect()
-    if memory:
-        tracemalloc.start()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     run()
     seconds = time.perf_counter() - start
-    peak = None
-    if memory:
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-    return seconds, peak
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before  # KiB on Linux
+    return seconds, grown / 1024
+
+
+def first_call_elsewhere(width: int, backend: str) -> tuple[float, float]:
+    """:func:`first_call` run in a new Python process (so each starts from the same small heap)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, __file__, "--first-call-of", f"{width}:{backend}"], capture_output=True, text=True, check=True
+    )
+    seconds, megabytes = done.stdout.split()
+    return float(seconds), float(megabytes)
 
 
 def interleaved(steps: dict, rounds: int, budget: float) -> dict[str, list[float]]:
@@ -194,9 +205,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds and sizes")
     parser.add_argument("--wide", action="store_true", help="add 2-1024-1024-1 at batch 100")
     parser.add_argument("--first-call", action="store_true", help="first calls of both backends, with peak memory")
+    parser.add_argument("--sizes", help="only these WIDTHxBATCH, comma-separated (e.g. 1024x100,16x100)")
+    parser.add_argument("--first-call-of", help=argparse.SUPPRESS)  # WIDTH:BACKEND, in a child process
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--budget", type=float, default=None, help="seconds of back-to-back steps per timing")
     args = parser.parse_args()
+    if args.first_call_of:
+        width, backend = args.first_call_of.split(":")
+        print(*first_call(int(width), backend))
+        return
     rounds = args.rounds or (3 if args.quick else 9)
     budget = args.budget or (0.1 if args.quick else 0.25)
     sizes = [(16, 100), (64, 100), (256, 100), (16, 1000), (64, 1000), (16, 10_000), (256, 10_000)]
@@ -204,6 +221,8 @@ def main() -> None:
         sizes = [(16, 100), (64, 100), (16, 10_000)]
     if args.wide:
         sizes.insert(3, (1024, 100))
+    if args.sizes:
+        sizes = [(int(w), int(b)) for w, b in (size.split("x") for size in args.sizes.split(","))]
     if torch is None:
         print("PyTorch is not installed: the PyTorch column is skipped (pip install torch==2.13.0)")
     print(f"{rounds} rounds, ~{budget:g} s of steps per timing; ratio: median over rounds (range)\n")
@@ -234,16 +253,19 @@ def main() -> None:
         )
         del steps, model
     if args.first_call:
-        print("\n| first call | NumPy | pure Python | peak MB, NumPy | peak MB, pure Python |")
+        print("\n| first call, batch 100 | NumPy | pure Python | peak grew by, NumPy | pure Python |")
         print("|---" * 5 + "|")
-        for width in (16, 64, 256, *((1024,) if args.wide else ())):
-            cells = []
-            for memory in (False, True):
-                for backend in ("numpy", "python"):
-                    model, X, y = problem(width, 100)
-                    seconds, peak = first_call(compiled_step, model, X, y, backend, memory=memory)
-                    cells.append(f"{peak:.0f}" if memory else f"{seconds:.2f} s")
-            print(f"| 2-{width}-{width}-1, batch 100 | {' | '.join(cells)} |", flush=True)
+        for width in dict.fromkeys(w for w, _ in sizes):
+            cells = [], []
+            for backend in ("numpy", "python"):
+                if backend == "python" and width > 256:
+                    cells[0].append("–")  # a program of millions of lines: not measured
+                    cells[1].append("–")
+                    continue
+                seconds, megabytes = first_call_elsewhere(width, backend)
+                cells[0].append(f"{seconds:.2f} s")
+                cells[1].append(f"{megabytes:.0f} MB")
+            print(f"| 2-{width}-{width}-1 | {' | '.join(cells[0] + cells[1])} |", flush=True)
 
 
 if __name__ == "__main__":
