@@ -41,6 +41,7 @@ import gc  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -51,6 +52,8 @@ from micrograd.nn import MLP  # noqa: E402
 from micrograd.optim import SGD  # noqa: E402
 
 try:
+    if "--first-call-of" in sys.argv:  # that child process measures memory: PyTorch's would hide it
+        raise ImportError
     import torch
 except ImportError:  # PyTorch is optional here
     torch = None
@@ -167,7 +170,6 @@ def first_call(width: int, backend: str) -> tuple[float, float]:
 def first_call_elsewhere(width: int, backend: str) -> tuple[float, float]:
     """:func:`first_call` run in a new Python process (so each starts from the same small heap)."""
     import subprocess
-    import sys
 
     done = subprocess.run(
         [sys.executable, __file__, "--first-call-of", f"{width}:{backend}"], capture_output=True, text=True, check=True
