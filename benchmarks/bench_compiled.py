@@ -23,7 +23,7 @@ drifts between rounds, and a ratio within one round sees the same machine).
 "First call" is the time of the compiled step's first call: tracing the function twice,
 writing and loading the program, and running it once. With ``--first-call`` it is
 measured again in a fresh process for each backend (pure Python up to width 256), with
-how much the process's peak resident memory grew during the call (``ru_maxrss``;
+how much the process's peak resident memory grew during the call (``VmHWM``;
 ``tracemalloc`` would slow the call down many times over).
 
 PyTorch and OpenBLAS run on one thread (``torch.set_num_threads(1)``,
@@ -152,19 +152,27 @@ def numpy_step(model: MLP, X: np.ndarray, y: np.ndarray):
     return run
 
 
-def first_call(width: int, backend: str) -> tuple[float, float]:
-    """A fresh compiled step's first call, in a process of its own: seconds, and MB the process's peak grew by."""
-    import resource
+def peak_resident_mb() -> float:
+    """This process's peak resident memory so far (VmHWM; ``ru_maxrss``, which a child inherits, elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        import resource
 
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def first_call(width: int, backend: str) -> tuple[float, float]:
+    """A fresh compiled step's first call: seconds, and MB the process's peak resident memory grew by."""
     model, X, y = problem(width, 100)
     run = compiled_step(model, X, y, backend)
     gc.collect()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_resident_mb()
     start = time.perf_counter()
     run()
     seconds = time.perf_counter() - start
-    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before  # KiB on Linux
-    return seconds, grown / 1024
+    return seconds, peak_resident_mb() - before
 
 
 def first_call_elsewhere(width: int, backend: str) -> tuple[float, float]:
