@@ -20,7 +20,7 @@ from micrograd.compiler import Compiled, TracingError, TracingWarning
 from micrograd.compiler.codegen import NUMPY, PYTHON, Expr, numpy_namespace, python_namespace
 from micrograd.data import moons
 from micrograd.losses import mse_loss
-from micrograd.ops import FloatMath
+from micrograd.ops import RELU, FloatMath
 
 HAVE_NUMPY = importlib.util.find_spec("numpy") is not None
 needs_numpy = pytest.mark.skipif(not HAVE_NUMPY, reason='the NumPy backend needs NumPy: pip install -e ".[numpy]"')
@@ -182,6 +182,72 @@ def test_pow_by_constant_forms_are_floatmath_s_bit_for_bit():
             ours = eval(code.text, python_namespace(), {"x": x})  # noqa: S307 - our own generated text
             expected = FloatMath.pow_by_constant(x, c)
             assert repr(ours) == repr(expected), (c, x, ours, expected)
+
+
+SPECIAL = [0.0, -0.0, 1.5, -1.5, math.inf, -math.inf, math.nan, 1e-300, -1e-300, 5e-324]
+
+
+def _layouts(np, values):
+    """The same numbers as NumPy meets them: one, a long contiguous run, rows of a matrix, a strided view."""
+    flat = np.array(values * 8)
+    yield np.array(values[:1])
+    yield flat
+    yield flat.reshape(8, len(values))
+    yield np.repeat(flat, 2)[::2]
+
+
+@needs_numpy
+def test_relu_array_forms_are_the_rule_s_values_bit_for_bit():
+    """The NumPy dialect writes ReLU as np.maximum and its backward without 0·out: same bits as FloatMath."""
+    np = pytest.importorskip("numpy")
+    namespace = numpy_namespace(np)
+    forward = RELU.forward(NUMPY, Expr.name("x"))
+    backward = RELU.backward(NUMPY, Expr.name("g"), Expr.name("out", at_least_zero=True), Expr.name("x"))[0]
+    assert forward.text == "np.maximum(0.0, x)" and backward.text == "np.where(out <= 0.0, out, g)"
+    general = RELU.backward(NUMPY, Expr.name("g"), Expr.name("out"), Expr.name("x"))[0]
+    assert "0.0 * out" in general.text  # nothing known about out: the rule's own form
+    for x in _layouts(np, SPECIAL):
+        ours = eval(forward.text, namespace, {"x": x})  # noqa: S307 - our own generated text
+        numbers, out = x.ravel().tolist(), ours
+        assert [repr(v) for v in ours.ravel().tolist()] == [repr(RELU.forward(FloatMath, v)) for v in numbers]
+        for g_value in SPECIAL:
+            g = np.full(x.shape, g_value)
+            got = eval(backward.text, namespace, {"out": out, "g": g})  # noqa: S307
+            outs = out.ravel().tolist()
+            expected = [repr(RELU.backward(FloatMath, g_value, o, v)[0]) for o, v in zip(outs, numbers)]
+            assert [repr(v) for v in got.ravel().tolist()] == expected, g_value
+
+
+@pytest.mark.parametrize("backend", EACH_BACKEND)
+def test_relu_layers_give_eager_nan_inf_and_signed_zeros(backend):
+    """A ReLU layer and a ReLU of one number, on inputs with nan, ±inf and ±0: compiled == eager, bit for bit."""
+    rng = random.Random(7)
+    ws = [[Value(rng.choice([1.0, -1.0, 0.5])) for _ in range(2)] for _ in range(3)]
+    bs = [Value(rng.choice([0.0, -0.0, 0.25])) for _ in range(3)]
+    v = [Value(1.0), Value(-1.0), Value(2.0)]
+
+    def f(x, y):
+        hidden = [dot(w, x, b).relu() for w, b in zip(ws, bs)]
+        return (dot(v, hidden, Value(0.0)) * y).relu()
+
+    params = [p for row in ws for p in row] + bs + v
+    step = micrograd.compile(f, backend=backend)
+    for a in SPECIAL:
+        for b in (1.0, -2.0, math.inf, -0.0, math.nan):
+            x = [a, -a if a == a else 1.0]
+            for p in params:
+                p.grad = 0.0
+            step([x], [b], reduction="sum")
+            grads = [repr(p.grad) for p in params]
+            (output,) = step([x], [b], reduction="none")  # the output itself ('sum' adds it to a 0.0)
+            for p in params:
+                p.grad = 0.0
+            out = f([Value(t) for t in x], Value(b))
+            out.backward()
+            assert repr(output) == repr(out.data), (a, b)
+            assert grads == [repr(p.grad) for p in params], (a, b)
+    if backend == "numpy":
+        assert "np.maximum(0.0, " in step.source and "0.0 * " not in step.source
 
 
 def test_numpy_dialect_keeps_ieee_results_and_never_raises():

@@ -81,21 +81,29 @@ class Expr:
     exactly what the rule says, in the rule's order.
     """
 
-    __slots__ = ("text", "prec", "names", "kind", "args")
+    __slots__ = ("text", "prec", "names", "kind", "args", "at_least_zero")
 
     def __init__(
-        self, text: str, prec: int = ATOM, names: Iterable[str] = (), kind: str = "", args: tuple = ()
+        self,
+        text: str,
+        prec: int = ATOM,
+        names: Iterable[str] = (),
+        kind: str = "",
+        args: tuple = (),
+        at_least_zero: bool = False,
     ) -> None:
         self.text = text
         self.prec = prec
         self.names = frozenset(names)
         self.kind = kind
         self.args = args
+        self.at_least_zero = at_least_zero
+        """Known to be ≥ 0 (a zero possibly -0.0) or nan everywhere, like a ReLU's output."""
 
     @classmethod
-    def name(cls, name: str) -> Expr:
-        """The symbol for a variable of the generated program."""
-        return cls(name, ATOM, (name,), "name")
+    def name(cls, name: str, at_least_zero: bool = False) -> Expr:
+        """The symbol for a variable of the generated program (holding ``at_least_zero`` values or not)."""
+        return cls(name, ATOM, (name,), "name", at_least_zero=at_least_zero)
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -301,12 +309,42 @@ class NumpyMath(_CodeMath):
         return self._unary("np.abs", x, FloatMath.abs)
 
     def where(self, condition: Any, if_true: Any, if_false: Any) -> Any:
+        """``np.where``, or a form of it that does the same with fewer passes over the arrays.
+
+        * ``where(x < 0, 0, x)`` is ``np.maximum(0.0, x)``: one pass, nan stays nan and
+          -0.0 stays -0.0 (``np.maximum`` returns its first argument on a tie, its nan otherwise);
+        * ``where(y <= 0, 0·y, g)`` with y ≥ 0 or nan (a ReLU's output) is
+          ``np.where(y <= 0, y, g)``: where y ≤ 0 holds, y is ±0, and 0·y is y itself.
+
+        ``tests/test_compile.py`` holds both to the rule's values bit for bit, signed zeros,
+        infinities and nans included.
+        """
         if not _is_symbolic(condition):
             return if_true if condition else if_false
+        if isinstance(condition, Expr) and len(condition.args) == 2 and _is_zero(condition.args[1]):
+            x = condition.args[0]
+            if condition.kind == "<" and _is_zero(if_true) and if_false is x:
+                return Expr(f"np.maximum(0.0, {_text(x, TERNARY + 1)})", ATOM, _names(x), "np.maximum", (0.0, x), True)
+            product = if_true
+            if (
+                condition.kind == "<="
+                and isinstance(x, Expr)
+                and x.at_least_zero
+                and isinstance(product, Expr)
+                and product.kind == "*"
+                and _is_zero(product.args[0])
+                and product.args[1] is x
+            ):
+                return self._call("np.where", condition, x, if_false)
         return self._call("np.where", condition, if_true, if_false)
 
     def and_(self, a: Any, b: Any) -> Any:
         return _binary("&", BITAND, a, b) if _is_symbolic(a, b) else a and b
+
+
+def _is_zero(x: Any) -> bool:
+    """The constant +0.0 (not -0.0, not a symbol, not False)."""
+    return type(x) in (float, int) and x == 0 and math.copysign(1.0, x) > 0
 
 
 PYTHON = PythonMath()

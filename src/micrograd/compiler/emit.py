@@ -45,12 +45,17 @@ class Names:
 
     def __init__(self) -> None:
         self.used = set(_RESERVED)
+        self.suffix: dict[str, int] = {}
+        """For each base, the first suffix not yet tried (so n names from one base cost n steps)."""
 
     def new(self, base: str) -> str:
-        name, k = base, 1
+        name, k = base, self.suffix.get(base, 1)
+        if k > 1:
+            name = f"{base}_{k - 1}"
         while name in self.used:
             name, k = f"{base}_{k}", k + 1
         self.used.add(name)
+        self.suffix[base] = k
         return name
 
 
@@ -100,7 +105,7 @@ class Emitter:
         if isinstance(result, Expr):
             name = self.names.new(f"v{i}")
             self.w.line(f"{name} = {result.text}", self.node_comment(i, f"{op}  {op.formula}"))
-            self.value[i] = Expr.name(name)
+            self.value[i] = Expr.name(name, result.at_least_zero)
         else:  # every input was a constant: the rule folded to a number
             self.value[i] = result
 

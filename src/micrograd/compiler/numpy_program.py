@@ -197,6 +197,8 @@ class _NumpyEmitter(Emitter):
             self.w.line(f"{name} = np.array({total})" if len(full) == 1 else f"{name} = {total}", f"∂L/∂{s.name}")
             for r, g in rows.items():
                 self.w.line(f"{name}[{r}] += {g.text}", f"… and row {r}, used on its own")
+        elif len(rows) == len(s.nodes) == 1:
+            self.w.line(f"{name} = {rows[0].text}[None]", f"∂L/∂{s.name}: its one row")
         elif len(rows) == len(s.nodes):
             self.w.line(f"{name} = np.stack([{', '.join(rows[r].text for r in range(len(s.nodes)))}])", f"∂L/∂{s.name}")
         else:
@@ -235,6 +237,7 @@ class _NumpyEmitter(Emitter):
     def forward_map(self, s: RowGroup) -> None:
         args = [self.operand(kind, item, s.varying) for kind, item in s.operands]
         result = s.operation.forward(NUMPY, *args)
+        s.derived["at_least_zero"] = isinstance(result, Expr) and result.at_least_zero
         math = s.operation.formula
         self.w.line(f"{s.name} = {text_of(result)}", f"{len(s.nodes)} × {s.op}  {math}")
 
@@ -245,7 +248,8 @@ class _NumpyEmitter(Emitter):
         if g is None:
             return
         args = [self.operand(kind, item, s.varying) for kind, item in s.operands]
-        rule = s.operation.backward(NUMPY, g, Expr.name(s.name), *args)
+        out = Expr.name(s.name, s.derived.get("at_least_zero", False))
+        rule = s.operation.backward(NUMPY, g, out, *args)
         shares = [self.constant_share(share, g) for share in rule]
         comment = f"{len(s.nodes)} × {s.op}  {s.operation.derivative}"
         for (kind, item), share in zip(s.operands, shares):

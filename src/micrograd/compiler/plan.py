@@ -91,6 +91,7 @@ class Plan:
     def __init__(self, graph: Graph, vectorise: bool = True) -> None:
         self.graph = graph
         self.nodes = graph.nodes
+        self.outputs = set(graph.outputs)
         self.home: dict[int, tuple[RowGroup, int]] = {}
         self.taken: set[int] = set()
         self.stacks: list[RowGroup] = []
@@ -203,18 +204,19 @@ class Plan:
         first = s.nodes[0]
         for c in dict.fromkeys(nodes[first].users):
             head = nodes[c]
-            if c in self.taken or head.op is DOT or len(head.inputs) > 2 or c in self.graph.outputs:
+            if c in self.taken or head.op is DOT or len(head.inputs) > 2 or c in self.outputs:
                 continue
             p = head.inputs.index(first)
             rows = [c]
+            in_rows = {c}
             for r in s.nodes[1:]:
                 match = next(
                     (
                         u
                         for u in dict.fromkeys(nodes[r].users)
                         if u not in self.taken
-                        and u not in rows
-                        and u not in self.graph.outputs
+                        and u not in in_rows
+                        and u not in self.outputs
                         and same_op(nodes[u].op, head.op)
                         and len(nodes[u].inputs) == len(head.inputs)
                         and nodes[u].inputs[p] == r
@@ -224,6 +226,7 @@ class Plan:
                 if match is None:
                     break
                 rows.append(match)
+                in_rows.add(match)
             if len(rows) < len(s.nodes):
                 continue
             operands = self._operands(rows, {p: s}, pack=False)
@@ -261,7 +264,7 @@ class Plan:
             return None
         for i in items:
             n = nodes[i]
-            if i in self.taken or i in self.graph.outputs or not same_op(n.op, head.op):
+            if i in self.taken or i in self.outputs or not same_op(n.op, head.op):
                 return None
             if len(n.inputs) != len(head.inputs):
                 return None
@@ -272,7 +275,7 @@ class Plan:
 
     def _sums(self) -> None:
         """Chains acc ± v₁ ± v₂ … (Python's ``sum()``) over alike terms: one ``np.sum``."""
-        nodes, outputs = self.nodes, self.graph.outputs
+        nodes, outputs = self.nodes, self.outputs
         for end, node in enumerate(nodes):
             if end in self.taken or (node.op is not ADD and node.op is not SUB):
                 continue
@@ -292,7 +295,7 @@ class Plan:
             if len(links) < MIN_SUM or not _sum_rule_is_uniform(node.operation):
                 continue
             terms = [nodes[i].inputs[1] for i in links]
-            if any(t in links for t in terms):
+            if not set(links).isdisjoint(terms):
                 continue
             alike = next((k for k, t in enumerate(terms) if not _alike(nodes[t], nodes[terms[0]])), len(terms))
             for count in dict.fromkeys((len(terms), alike)):  # the whole chain, or its alike start: sum(…) + y

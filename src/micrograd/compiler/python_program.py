@@ -112,10 +112,10 @@ class _PythonEmitter(Emitter):
 
     def _start_accumulators(self) -> None:
         """Gradients summed over the samples start at 0.0: parameters and shared nodes used per sample."""
-        nodes = self.nodes
+        nodes, outputs = self.nodes, set(self.graph.outputs)
         for i, node in enumerate(nodes):
             shared_input = not node.varying and node.needs_grad
-            used_per_sample = any(nodes[u].varying for u in node.users) or i in self.graph.outputs
+            used_per_sample = any(nodes[u].varying for u in node.users) or i in outputs
             if node.kind == "param" or (shared_input and node.kind == "op" and used_per_sample):
                 self.accumulators.add(i)
                 base = self.params[node.param] if node.kind == "param" else f"v{i}"

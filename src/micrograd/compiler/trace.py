@@ -390,12 +390,14 @@ class Compiled:
             raise TypeError(f"the compiled {self.name} needs its arguments as batches, got none")
         if self.backend == "numpy":
             data, count, shapes = self._arrays(batches)
-            samples = [[d[i].tolist() for d in data] for i in (0, count - 1)]
         else:
             data, count, shapes = self._lists(batches)
-            samples = [[d[i] for d in data] for i in (0, count - 1)]
         program = self._programs.get(shapes)
-        if program is None:
+        if program is None:  # the first and last samples, to trace on (built only when tracing)
+            if self.backend == "numpy":
+                samples = [[d[i].tolist() for d in data] for i in (0, count - 1)]
+            else:
+                samples = [[d[i] for d in data] for i in (0, count - 1)]
             program = self._compile(shapes, samples)
         self._last = program
         if reduction != "none" and not program.has_loss:
@@ -518,6 +520,8 @@ class Compiled:
         for p, g in zip(params, gtheta.tolist()):
             p.grad += g
         if len(program.graph.outputs) == 1:
+            if np.shape(out) == (count,):  # one output per sample (else one shared by all, repeated)
+                return float(out.sum()), None
             return float(np.sum(np.broadcast_to(out, (count,)))), None
         outs = [np.broadcast_to(o, (count,)) for o in out]
         return float(np.sum(outs[0])), program.aux([o.tolist() for o in outs[1:]])
