@@ -95,6 +95,25 @@ def _load_into_other_architecture():
     MLP(2, [4, 1]).load("m.json")
 
 
+class _TwoLayers(micrograd.Module):
+    def __init__(self, width=3):
+        self.hidden = Layer(2, width, rng=random.Random(0))
+        self.out = Layer(width, 1, nonlin=False, rng=random.Random(1))
+
+    def __call__(self, x):
+        return self.out(self.hidden(x))
+
+
+def _load_a_module_by_its_class():
+    _TwoLayers().save("m.json")
+    _TwoLayers.load("m.json")
+
+
+def _load_another_modules_file():
+    _TwoLayers().save("m.json")
+    _TwoLayers(width=4).load("m.json")
+
+
 class _PlainValues(micrograd.Module):
     def __init__(self):
         self.w = [Value(1.0), Value(2.0)]
@@ -341,6 +360,11 @@ CATALOGUE = [
     ("load into a model of another architecture", _load_into_other_architecture, serialize.ModelFileError,
      r"^m.json: the file holds MLP\(2, \[3, 1\]\) but this model is MLP\(2, \[4, 1\]\); "
      r"load it as a new model with MLP.load\(path\)$"),
+    ("load a module of your own by its class", _load_a_module_by_its_class, TypeError,
+     r"^_TwoLayers.load\(path\) would need to rebuild a module of your own; build it, then load into it: "
+     r"model = _TwoLayers\(...\); model.load\(path\)$"),
+    ("load a module's file into one of another shape", _load_another_modules_file, serialize.ModelFileError,
+     r"^m.json: state does not match this _TwoLayers's 17 parameters: missing 4 \('hidden.neurons.3.w.0'"),
     # compile
     ("compile a number", lambda: micrograd.compile(5), TypeError, r"compile expects a function of Values, got int"),
     ("unknown backend", lambda: micrograd.compile(lambda x: x, backend="cuda"), ValueError,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from micrograd import MLP
+from micrograd import MLP, Layer, Module, Neuron
 from micrograd.serialize import FORMAT, VERSION, ModelFileError
 
 
@@ -308,3 +308,65 @@ def test_saving_keeps_the_mode_of_the_file_it_replaces(tmp_path):
     os.umask(umask)
     MLP(2, [1]).save(tmp_path / "new.json")
     assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o666 & ~umask
+
+
+class _Net(Module):
+    """A module of one's own, built from micrograd's layers (no config(), no MLP)."""
+
+    def __init__(self, seed):
+        rng = random.Random(seed)
+        self.layers = {"hidden": Layer(2, 4, rng=rng), "out": Neuron(4, nonlin=False, rng=rng)}
+
+    def __call__(self, x):
+        return self.layers["out"](self.layers["hidden"](x))
+
+
+def test_any_module_of_micrograd_layers_saves_and_loads_into_an_instance(tmp_path):
+    trained, fresh = _Net(seed=1), _Net(seed=2)
+    path = tmp_path / "net.json"
+    trained.save(path)
+    assert json.loads(path.read_text())["format"] == "micrograd.Module"
+    assert fresh.state_dict() != trained.state_dict()
+    assert fresh.load(path) is fresh
+    assert fresh.state_dict() == trained.state_dict()  # every float bit for bit
+    x = [0.3, -1.2]
+    assert fresh(x).data == trained(x).data
+
+
+def test_a_module_file_of_another_class_or_shape_leaves_the_module_as_it_was(tmp_path):
+    path = tmp_path / "layer.json"
+    Layer(2, 3, rng=random.Random(0)).save(path)
+    net = _Net(seed=3)
+    before = net.state_dict()
+    with pytest.raises(ModelFileError, match=r"holds the parameters of a Layer, not of a _Net"):
+        net.load(path)
+    wider = Layer(2, 4, rng=random.Random(0))
+    wide_before = wider.state_dict()
+    with pytest.raises(ModelFileError, match=r"Layer.s 12 parameters: missing 3 \(.neurons.3.w.0."):
+        wider.load(path)
+    assert net.state_dict() == before and wider.state_dict() == wide_before
+    with pytest.raises(ModelFileError, match=r"not a micrograd Module file"):
+        MLP(2, [3, 1]).save(tmp_path / "mlp.json") or net.load(tmp_path / "mlp.json")
+
+
+def test_a_parameters_override_decides_what_a_module_file_holds(tmp_path):
+    class FrozenHidden(_Net):
+        def parameters(self):
+            return self.layers["out"].parameters()
+
+    model = FrozenHidden(seed=4)
+    path = tmp_path / "frozen.json"
+    model.save(path)
+    assert len(json.loads(path.read_text())["parameters"]) == 5  # the output neuron's 4 weights and bias
+    other = FrozenHidden(seed=5)
+    other.load(path)
+    assert other.layers["out"].state_dict() == model.layers["out"].state_dict()
+    assert other.layers["hidden"].state_dict() != model.layers["hidden"].state_dict()
+
+
+def test_a_diverged_module_is_not_saved(tmp_path):
+    net = _Net(seed=6)
+    net.layers["out"].b.data = math.inf
+    with pytest.raises(ValueError, match=r"is inf \(did training diverge\?\)"):
+        net.save(tmp_path / "x.json")
+    assert not (tmp_path / "x.json").exists()

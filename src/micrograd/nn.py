@@ -59,6 +59,17 @@ class Parameter(Value):
         return f"Parameter(data={self.data}, grad={self.grad})"
 
 
+class _class_or_instance_method:
+    """A method that receives the class when called on the class and the instance when called on one."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+        self.__doc__ = function.__doc__
+
+    def __get__(self, instance: Any, owner: type) -> Callable[..., Any]:
+        return MethodType(self.function, owner if instance is None else instance)
+
+
 class Module:
     """Anything with parameters: finds them by walking its attributes (Parameters, Modules,
     and the lists, tuples and dicts that hold them).
@@ -168,6 +179,28 @@ class Module:
                 raise ValueError(f"state[{name!r}] is {value}: every parameter must be a finite number")
         for name, p in params.items():
             p.data = values[name]
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write every parameter by name to a JSON file, atomically (see :func:`micrograd.serialize.save_state`).
+
+        Load it into a module built the same way with ``model.load(path)``. (An MLP's file
+        also holds its architecture, so ``MLP.load(path)`` rebuilds it.)
+        """
+        serialize.save_state(self, path)
+
+    @_class_or_instance_method
+    def load(self, path: str | os.PathLike[str]) -> Module:
+        """Set this module's parameters from a file written by ``save`` and return the module.
+
+        The file must name this module's class and hold exactly its parameters; a bad or
+        mismatching file raises ``ModelFileError`` and leaves the module as it was.
+        """
+        if isinstance(self, type):
+            raise TypeError(
+                f"{self.__name__}.load(path) would need to rebuild a module of your own; build it, "
+                f"then load into it: model = {self.__name__}(...); model.load(path)"
+            )
+        return serialize.load_state_into(self, path)
 
 
 def _attributes(module: Module) -> list[tuple[str, Any]]:
@@ -346,17 +379,6 @@ def _is_index(x: Any) -> bool:
     except TypeError:
         return False
     return True
-
-
-class _class_or_instance_method:
-    """A method that receives the class when called on the class and the instance when called on one."""
-
-    def __init__(self, function: Callable[..., Any]) -> None:
-        self.function = function
-        self.__doc__ = function.__doc__
-
-    def __get__(self, instance: Any, owner: type) -> Callable[..., Any]:
-        return MethodType(self.function, owner if instance is None else instance)
 
 
 class Neuron(Module):

@@ -45,6 +45,9 @@ __all__ = [
     "read_model_file",
     "load_model",
     "load_into",
+    "MODULE_FORMAT",
+    "save_state",
+    "load_state_into",
     "to_torch",
 ]
 
@@ -53,6 +56,9 @@ FORMAT = "micrograd.MLP"
 
 VERSION = 1
 """The file-format version this micrograd writes and reads."""
+
+MODULE_FORMAT = "micrograd.Module"
+"""The ``format`` entry of a file holding any Module's parameters by name (no architecture)."""
 
 _ARCHITECTURE_KEYS = ("nin", "nouts", "activation", "output_activation", "init", "fused")
 _TOP_KEYS = ("format", "version", "architecture", "parameters")
@@ -224,6 +230,11 @@ def _check_parameters(params: Any, arch: dict[str, Any], path: Path, expected: i
             f"{path}: the architecture {_short('-'.join(map(str, sizes)))} has {_short(str(expected))} parameters, "
             f"but the file has {len(params)} (wrong architecture or truncated weights)"
         )
+    return _numbers(params, path)
+
+
+def _numbers(params: dict[str, Any], path: Path) -> dict[str, float]:
+    """Every weight in the file as a finite float, or a ModelFileError naming the first that is not."""
     values = {}
     for name, value in params.items():
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -320,6 +331,54 @@ def load_into(model: Any, path: PathLike) -> Any:
     except (ValueError, TypeError) as e:
         raise ModelFileError(f"{Path(path)}: {e}") from None
     return model
+
+
+def save_state(module: Any, path: PathLike) -> Path:
+    """Save any Module's parameters by name (its ``state_dict()``) to ``path``, atomically.
+
+    A Module of your own has no architecture micrograd can rebuild, so, as with PyTorch's
+    ``state_dict`` files, it is loaded into an instance built by your code
+    (:func:`load_state_into`). Non-finite weights are refused, as by :func:`save_model`.
+    """
+    parameters = module.state_dict()
+    for name, value in parameters.items():
+        if not math.isfinite(value):
+            raise ValueError(f"cannot save the model: parameter {name!r} is {value} (did training diverge?)")
+    data = {"format": MODULE_FORMAT, "version": VERSION, "module": type(module).__name__, "parameters": parameters}
+    return write_json_atomic(path, data)
+
+
+_STATE_KEYS = ("format", "version", "module", "parameters")
+
+
+def load_state_into(module: Any, path: PathLike) -> Any:
+    """Set ``module``'s parameters from a file written by :func:`save_state` and return ``module``.
+
+    Every entry is checked before any parameter changes: the format, the module's class
+    name, the same parameter names as ``module`` has, finite numbers. Otherwise
+    :class:`ModelFileError` names the problem and the module is left as it was.
+    """
+    path = Path(_given(path))
+    data = _read_json(path)
+    if not isinstance(data, dict) or data.get("format") != MODULE_FORMAT:
+        raise ModelFileError(f"{path}: not a micrograd Module file (no \"format\": \"{MODULE_FORMAT}\" entry)")
+    if data.get("version") != VERSION or isinstance(data.get("version"), bool):
+        raise ModelFileError(f"{path}: unsupported format version {_short(str(data.get('version')))}; "
+                             f"this micrograd reads {VERSION}")  # fmt: skip
+    if sorted(data) != sorted(_STATE_KEYS):
+        raise ModelFileError(f"{path}: a Module file has exactly the entries {list(_STATE_KEYS)}")
+    if data["module"] != type(module).__name__:
+        raise ModelFileError(
+            f"{path}: holds the parameters of a {_short(str(data['module']), 40)}, not of a {type(module).__name__}"
+        )
+    if not isinstance(data["parameters"], dict):
+        raise ModelFileError(f"{path}: 'parameters' must be an object of name: number")
+    values = _numbers(data["parameters"], path)
+    try:
+        module.load_state_dict(values)
+    except (ValueError, TypeError) as e:
+        raise ModelFileError(f"{path}: {e}"[:400]) from None
+    return module
 
 
 def _architecture(arch: dict[str, Any], other: dict[str, Any]) -> str:
