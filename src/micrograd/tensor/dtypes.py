@@ -6,13 +6,14 @@ float's dtype; a Python number never changes a tensor's dtype (``x32 * 2.5`` is 
 an int tensor with a float number gives float64). Functions that are only defined on reals
 (exp, log, tanh, ...) refuse integer tensors; ``/`` on integers is true division (float64).
 
-These rules read dtypes and numbers only, never a Tensor, so they sit below the Tensor
-class and every module that makes tensors can use them.
+These rules read dtypes and numbers only (a tensor's ``.data.dtype``), so they sit below
+the Tensor class and every module that makes tensors can use them.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -50,18 +51,22 @@ def _scalar_rank(x: Any) -> int:
     return 0 if isinstance(x, (bool, np.bool_)) else 1 if isinstance(x, numbers.Integral) else 2
 
 
-def _result_dtype(op: Op, dtypes: list[np.dtype], scalars: list[Any]) -> np.dtype:
-    """PyTorch's promotion: the widest float among the tensors' ``dtypes``; else a number's kind if higher."""
-    floats = [dtype for dtype in dtypes if dtype.kind == "f"]
+def _result_dtype(op: Op, tensors: Sequence[Any], scalars: list[Any]) -> np.dtype:
+    """PyTorch's promotion: the widest float among the tensors; else a number's kind if higher.
+
+    Only each tensor's ``.data.dtype`` is read, so this needs no import of the Tensor class.
+    """
+    floats = [t.data.dtype for t in tensors if t.data.dtype.kind == "f"]
     if floats:
         return _FLOAT64 if _FLOAT64 in floats else _FLOAT32
-    rank = max(max((_RANK[dtype.kind] for dtype in dtypes), default=0), max(map(_scalar_rank, scalars), default=0))
+    rank = max(max((_RANK[t.data.dtype.kind] for t in tensors), default=0), max(map(_scalar_rank, scalars), default=0))
     natural_power = isinstance(op, PowConst) and op.exponent >= 0 and op.exponent == int(op.exponent)
     integer_ok = op in _INTEGER_OPS or natural_power
     if rank == 2 or op is DIV:
         return _FLOAT64
     if not integer_ok:
+        dtype = tensors[0].data.dtype
         raise TypeError(
-            f"{op} needs a floating-point tensor, got {dtypes[0]}: convert it first with .double() or .float()"
+            f"{op} needs a floating-point tensor, got {dtype}: convert it first with .double() or .float()"
         )
     return _INT64  # bools count as 0 and 1

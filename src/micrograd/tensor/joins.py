@@ -31,7 +31,7 @@ def _tensors(tensors: Any, what: str) -> list[Tensor]:
             raise TypeError(f"{what}: item {i} must be a Tensor, got {type(t).__name__}")
     if len({t.dtype for t in tensors}) == 1:
         return list(tensors)
-    dtype = _result_dtype(ADD, [t.dtype for t in tensors], [])
+    dtype = _result_dtype(ADD, list(tensors), [])
     return [t._to(dtype) for t in tensors]
 
 
@@ -64,7 +64,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     tensors = [x for x in operands if isinstance(x, Tensor)]
     if not tensors or any(x is None for x in operands):
         raise TypeError("where: a and b must be tensors or numbers, at least one a tensor")
-    dtype = _result_dtype(ADD, [t.dtype for t in tensors], [x for x in operands if not isinstance(x, Tensor)])
+    dtype = _result_dtype(ADD, tensors, [x for x in operands if not isinstance(x, Tensor)])
     shapes = [np.shape(x.data if isinstance(x, Tensor) else x) for x in operands]
     shape = _broadcast_shape("where", [mask.shape, *shapes])
     parents = []

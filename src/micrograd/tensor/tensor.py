@@ -119,7 +119,7 @@ def _elementwise(op: Op, operands: Sequence[Any]) -> Tensor:
     """Apply an op of :mod:`micrograd.ops` to tensors and numbers, broadcast and promoted."""
     tensors = [x for x in operands if isinstance(x, Tensor)]
     scalars = [x for x in operands if not isinstance(x, Tensor)]
-    dtype = _result_dtype(op, [t.data.dtype for t in tensors], scalars)
+    dtype = _result_dtype(op, tensors, scalars)
     shape = tensors[0].data.shape
     if len(tensors) > 1 and any(t.data.shape != shape for t in tensors):
         shape = _broadcast_shape(op, [t.data.shape for t in tensors])
@@ -518,7 +518,7 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
     """a @ b as ``torch.matmul``: 2-D, batched (broadcast over the leading dims), and 1-D operands."""
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"@: both operands need at least one dim, got shapes {a.shape} and {b.shape}")
-    dtype = _result_dtype(MATMUL, [a.data.dtype, b.data.dtype], [])
+    dtype = _result_dtype(MATMUL, [a, b], [])
     a, b = a._to(dtype), b._to(dtype)
     vector_a, vector_b = a.ndim == 1, b.ndim == 1
     if vector_a:
