@@ -196,6 +196,7 @@ class Tensor(TensorBase):
     """
 
     __slots__ = ()  # the attributes are TensorBase's
+    _prev: tuple[Tensor, ...]  # the inputs of the operation that made it: Tensors
     __array_ufunc__ = None  # NumPy defers to our operators: ndarray * tensor is a Tensor
     __hash__ = object.__hash__  # == compares elementwise, so identity is the hash
 
