@@ -446,8 +446,9 @@ def test_constructor_checks_children_op_and_label():
     x = Value(1.0)
     with pytest.raises(TypeError, match="children must be Values"):
         Value(2.0, (x, 3.0), "+")
-    with pytest.raises(ValueError, match="unknown operation 'foo'"):
-        Value(2.0, (x,), "foo")
+    foo = Value(2.0, (x,), "foo")  # a label of the user's own: a lecture-style op, its _backward comes next
+    with pytest.raises(TypeError, match="'foo' node has no backward: 'foo' is not an operation micrograd knows"):
+        foo.backward()
     with pytest.raises(ValueError, match="takes 2 input"):
         Value(2.0, (x,), "+")
     with pytest.raises(TypeError, match="label must be a str"):

@@ -54,7 +54,16 @@ def test_backward_and_grad_agree_and_backward_accumulates(program):
 
 @given(programs(max_steps=6))
 def test_gradients_match_central_differences_where_smooth(program):
-    """Away from kinks and domain edges, backprop equals finite differences."""
+    """Away from kinks and domain edges, backprop equals finite differences.
+
+    A leaf within 10·eps of 0 is not checked: the step x ± eps then spans 0, and near 0
+    many of these functions change their slope on the scale of |x| itself (ln x, x^x), so a
+    difference over 2·eps measures the slope at the scale of eps, not at x. Found by
+    Hypothesis: for x = 1.4e-19, f = (x²)^x has f'(x) = f·(2 ln x + 2) = -84.8 (micrograd and
+    PyTorch agree), while the central difference gives -27.6 ≈ 2·ln(1e-6): the slope at
+    |x| ≈ 1e-6. Both one-sided quotients agree there (f is even in x near 0 at this scale), so
+    the kink test below cannot catch it.
+    """
     xs = [Value(v) for v in program.leaves]
     out = program.run(xs)
     if not math.isfinite(out.data) or abs(out.data) > 1e6:
@@ -64,6 +73,8 @@ def test_gradients_match_central_differences_where_smooth(program):
         return
     eps = 1e-6
     for i in range(len(xs)):
+        if abs(program.leaves[i]) < 10 * eps:
+            continue
         values = []
         for shift in (eps, -eps, 0.0):
             moved = [Value(v + shift if j == i else v) for j, v in enumerate(program.leaves)]

@@ -102,7 +102,15 @@ def test_compiled_equals_eager_on_random_graphs(backend, batch, shift):
         total = sum(r["value"] for r in eager)
         assert agree(loss, total, 1e-12, max(r["scales"]["value"] for r in eager)), (program, loss, total)
         for i, p in enumerate(params, start=1):
-            expected = sum(r["grads"][i] for r in eager)
+            terms = [r["grads"][i] for r in eager]
+            expected = sum(terms)
+            if math.inf in terms and -math.inf in terms:
+                # +inf and -inf from different samples: eager adds them (nan); the compiled step
+                # may first sum what the samples share and multiply once (±inf), as PyTorch's
+                # batched graph does. Both are IEEE results of a different order; only "not
+                # finite" is the same outcome.
+                assert not math.isfinite(p.grad), (program, i, p.grad, terms)
+                continue
             scale = max(r["scales"]["grads"][i] for r in eager)
             assert agree(p.grad, expected, 1e-12, scale), (program, i, p.grad, expected)
 

@@ -25,6 +25,7 @@ from micrograd import (
     grad,
     gradcheck,
     losses,
+    ops,
     optim,
     serialize,
     topological_order,
@@ -32,6 +33,7 @@ from micrograd import (
 )
 from micrograd.apps import expression, viz
 from micrograd.apps.expression import ExpressionError
+from micrograd.engine import apply
 
 NAN, INF = math.nan, math.inf
 
@@ -51,6 +53,29 @@ def _with_bad_weight(value):
     state = model.state_dict()
     state["layers.0.neurons.0.w.0"] = value
     model.load_state_dict(state)
+
+
+def _closure_node() -> Value:
+    """The lecture's exp: a node whose backward is a closure."""
+    x = Value(0.5)
+    out = Value(math.exp(0.5), (x,), "exp")
+
+    def _backward():
+        x.grad += out.data * out.grad
+
+    out._backward = _backward
+    return out * x
+
+
+def _compile_closure():
+    def lecture_exp(v):
+        out = Value(math.exp(v.data), (v,), "exp")
+        out._backward = lambda: None
+        return out
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        micrograd.compile(lecture_exp)([0.5, 1.0])
 
 
 def _adam_state_with(key, value):
@@ -336,6 +361,18 @@ CATALOGUE = [
      r"column 3: the expression is incomplete"),
     ("a variable that is a string", lambda: expression.evaluate("x", {"x": "a"}), ExpressionError,
      r"the value of x must be a number, got str"),
+    ("a node of an unknown label without `_backward`", lambda: Value(1.0, (Value(1.0),), "softplus").backward(),
+     TypeError, r"the 'softplus' node has no backward: 'softplus' is not an operation micrograd knows"),
+    ("`_backward` set to a number", lambda: setattr(Value(1.0), "_backward", 3), TypeError,
+     r"_backward must be a function of no arguments, got int"),
+    ("create_graph through a `_backward` closure", lambda: _closure_node().backward(create_graph=True), TypeError,
+     r"create_graph=True cannot differentiate again the 'exp' node: its backward is a Python closure"),
+    ("compile a `_backward` closure", lambda: _compile_closure(), TypeError,
+     r"micrograd.compile cannot write code for the 'exp' node: its backward is a Python closure"),
+    ("apply a string", lambda: apply("exp", Value(1.0)), TypeError, r"apply\(\) expects an operation"),
+    ("apply with too many inputs", lambda: apply(ops.EXP, 1.0, 2.0), ValueError,
+     r"operation 'exp' takes 1 input\(s\), got 2"),
+    ("Value < str", lambda: Value(1.0) < "a", TypeError, r"'<' not supported between instances of 'Value' and 'str'"),
     # viz (no Graphviz binary needed: these are refused before drawing)
     ("draw a number", lambda: viz.draw_dot(5), TypeError, r"draw_dot expects a Value or a non-empty list of Values"),
     ("unknown rankdir", lambda: viz.draw_dot(Value(1.0), rankdir="XX"), ValueError, r"rankdir must be one of 'LR'"),

@@ -101,7 +101,7 @@ def test_unrolled_leaves_are_labelled_by_name_and_index():
 
 def test_an_unrolled_graph_can_be_drawn():
     pytest.importorskip("graphviz")
-    from micrograd.viz import draw_dot
+    from micrograd.apps.viz import draw_dot
 
     W = Tensor([[0.5, -1.0]], requires_grad=True)
     x = Tensor([[2.0], [1.0]])

@@ -20,7 +20,6 @@ from __future__ import annotations
 import linecache
 import math
 import sys
-import weakref
 from collections.abc import Callable
 from contextlib import ContextDecorator
 from pathlib import Path
@@ -36,7 +35,6 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _unchecked_node = engine._node
 _unchecked_local_grads = Value._local_grads
 _kernels = engine._float_backward
-_origins: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
 _listeners: list[Callable[[bool], None]] = []
 """Other graphs' checks (``micrograd.tensor``'s), told when detection is switched on or off."""
 
@@ -74,7 +72,7 @@ def _checked_node(data: float, parents: tuple[Value, ...], op: Any) -> Value:
             f"forward: '{op}' produced {data!r} from finite inputs ({inputs})\n  created at {_user_line()}"
         )
     if node._prev:
-        _origins[node] = _user_line()
+        node._anomaly_origin = _user_line()  # type: ignore[attr-defined]
     return node
 
 
@@ -89,7 +87,7 @@ def _checked_local_grads(self: Value, g: Any, create_graph: bool = False) -> tup
                     f"backward: the derivative rule of the {_describe(self)} gave {_number(pg)!r} "
                     f"to input {i} of {len(self._prev)}\n"
                     f"  inputs: ({inputs}), output: {self.data!r}, incoming grad: {incoming!r}\n"
-                    f"  created at {_origins.get(self, '(created before anomaly detection was on)')}"
+                    f"  created at {getattr(self, '_anomaly_origin', '(created before anomaly detection was on)')}"
                 )
     return grads
 
@@ -101,8 +99,6 @@ def set_detect_anomaly(enabled: bool) -> None:
     engine._node = _checked_node if enabled else _unchecked_node  # type: ignore[assignment]
     engine._float_backward = {} if enabled else _kernels
     Value._local_grads = _checked_local_grads if enabled else _unchecked_local_grads  # type: ignore[method-assign]
-    if not enabled:
-        _origins.clear()
     for listener in _listeners:
         listener(enabled)
 

@@ -19,10 +19,13 @@ not through a generic call per node.
 
 from __future__ import annotations
 
+import importlib
 import numbers
+import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -40,6 +43,7 @@ from micrograd.ops import (
     LOG1P,
     MUL,
     NEG,
+    OPS,
     POW,
     RELU,
     SIGMOID,
@@ -55,7 +59,7 @@ from micrograd.ops import (
     pow_const,
 )
 
-__all__ = ["Value", "grad", "no_grad", "is_grad_enabled", "topological_order", "dot"]
+__all__ = ["Value", "apply", "grad", "no_grad", "is_grad_enabled", "topological_order", "dot"]
 
 Scalar = Any  # a Value or a real number (int, float, NumPy scalar)
 
@@ -109,6 +113,7 @@ def _is_number(x: Any) -> bool:
 
 
 _new = object.__new__
+_DRAWN_NODES = 500  # a Jupyter picture of more Values is unreadable: the text repr is shown instead
 _LARGE_INT = 2**1023  # every int up to this converts to a float
 
 
@@ -117,7 +122,6 @@ def _node(data: float, parents: tuple[Value, ...], op: Op) -> Value:
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    node.label = ""
     if _recording_everywhere or _grad_mode.enabled:
         node._prev = parents
         node._op = op
@@ -133,7 +137,6 @@ def _leaf(data: float) -> Value:
     node.grad = 0.0
     node._prev = ()
     node._op = ""
-    node.label = ""
     return node
 
 
@@ -154,34 +157,103 @@ def _rule_forward(op: Op) -> Callable[[tuple[Value, ...]], float]:
     return lambda parents: op.forward(FloatMath, *map(_data_of, parents))
 
 
-# Each op's ``FORWARD[op](parents)`` is its checked-in kernel; an op without one runs its rule.
-# (A plain dict and try/except: the fastest lookup Python has, on the path of every node.)
-
-
-def _unary(op: Op, x: Value) -> Value:
-    parents = (x,)
+def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
+    """A node of ``op`` on ``parents``: its checked-in forward kernel, or its rule for an op made at run time."""
     try:
-        forward = FORWARD[op]
+        forward = FORWARD[op]  # a plain dict and try/except: the fastest lookup Python has
     except KeyError:
         forward = _rule_forward(op)
     return _node(forward(parents), parents, op)
 
 
-def _binary(op: Op, a: Value, b: Value) -> Value:
-    parents = (a, b)
-    try:
-        forward = FORWARD[op]
-    except KeyError:
-        forward = _rule_forward(op)
-    return _node(forward(parents), parents, op)
+def apply(op: Op, *inputs: Scalar) -> Value:
+    """A node of ``op`` (an :class:`~micrograd.ops.Op`) on ``inputs`` (Values or numbers).
+
+    This is how an operation defined once, like the built-ins in :mod:`micrograd.ops`, is
+    used: ``apply(SOFTPLUS, x)``. Its forward and backward rules are then what eager
+    ``backward()``, ``create_graph``, gradcheck, drawings and ``micrograd.compile`` run.
+    """
+    if not isinstance(op, Op):
+        raise TypeError(f"apply() expects an operation (an instance of micrograd.ops.Op), got {type(op).__name__}")
+    if not op.takes(len(inputs)):
+        raise ValueError(f"operation {str(op)!r} takes {op.arity} input(s), got {len(inputs)}")
+    parents = tuple(x if isinstance(x, Value) else _leaf(_to_float(x, f"{str(op)!r} input")) for x in inputs)
+    if OPS.get(op) is op:
+        return _apply(op, parents)
+    return _node(_rule_forward(op)(parents), parents, op)
 
 
-def _nary(op: Op, parents: tuple[Value, ...]) -> Value:
-    try:
-        forward = FORWARD[op]
-    except KeyError:
-        forward = _rule_forward(op)
-    return _node(forward(parents), parents, op)
+def _ordering(compare: Callable[[Any, Any], bool], symbol: str) -> Callable[[Value, Any], Any]:
+    """``Value.__lt__`` and its kin: the data compared (``max(a, b)``, ``sorted(values)`` work)."""
+
+    def method(self: Value, other: Any) -> Any:
+        if isinstance(other, Value):
+            return compare(self.data, other.data)
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return compare(self.data, other)
+        return NotImplemented
+
+    method.__name__ = method.__qualname__ = f"__{compare.__name__}__"
+    method.__doc__ = f"self.data {symbol} other (a Value's data or a number)."
+    return method
+
+
+def _arithmetic(op: Op, name: str) -> tuple[Callable[[Value, Scalar], Value], Callable[[Value, Scalar], Value]]:
+    """``Value.__add__`` and ``__radd__`` (and their kin), written once for every binary operator.
+
+    ``self op other`` and the reflected ``other op self``, for ``other`` a Value or a real
+    number; anything else gives ``NotImplemented``, so Python tries the other side.
+    """
+    forward = FORWARD[op]
+
+    def method(self: Value, other: Scalar) -> Value:
+        if type(other) is not Value:
+            other = _operand(other)
+            if other is None:
+                return NotImplemented
+        parents = (self, other)
+        return _node(forward(parents), parents, op)
+
+    def reflected(self: Value, other: Scalar) -> Value:
+        if type(other) is not Value:
+            other = _operand(other)
+            if other is None:
+                return NotImplemented
+        parents = (other, self)
+        return _node(forward(parents), parents, op)
+
+    method.__name__ = method.__qualname__ = name
+    reflected.__name__ = reflected.__qualname__ = "__r" + name[2:]
+    method.__doc__ = f"self {op} other: one {str(op)!r} node (its rule is micrograd.ops.{type(op).__name__})."
+    reflected.__doc__ = f"other {op} self, for a number on the left: one {str(op)!r} node."
+    return method, reflected
+
+
+class ClosureOp(str):
+    """The ``_op`` of a node built the lecture's way: a label, and the ``_backward`` closure assigned to it.
+
+    ``out = Value(math.exp(x), (self,), 'exp')`` then ``out._backward = _backward``: the
+    closure, not a rule, is what ``backward()`` runs for ``out``, whatever its label. A
+    closure computes numbers, so it cannot be differentiated again (``create_graph``) or
+    turned into code (``micrograd.compile``); an :class:`~micrograd.ops.Op` can.
+    """
+
+    function: Callable[[], None] | None
+
+    def __new__(cls, label: str, function: Callable[[], None] | None = None) -> ClosureOp:
+        op = super().__new__(cls, label)
+        op.function = function
+        return op
+
+
+def _closure_error(node: Value, what: str) -> TypeError:
+    """Why a lecture-style node cannot be differentiated again or compiled, and what to do instead."""
+    label = f" labelled {node.label!r}" if node.label else ""
+    return TypeError(
+        f"{what} the {str(node._op)!r} node{label}: its backward is a Python closure (the _backward "
+        "assigned to it), which computes numbers, not an expression; define the operation once as a "
+        "micrograd.ops.Op and build it with micrograd.engine.apply (README: 'Your own operations')"
+    )
 
 
 class Value:
@@ -204,14 +276,20 @@ class Value:
     ``a <= b <= a`` does not make ``a == b`` is the price of nodes having identity.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_op", "label", "__weakref__")
+    __slots__ = ("data", "grad", "_prev", "_op", "__dict__")
+    # __dict__: a node takes attributes of its own (an optimizer's ``p.m``, a drawing's
+    # ``v._vis_color``), and a label; no dict exists until the first one is set. A node
+    # then costs as many bytes as with a slot for the label and none for attributes.
     __array_ufunc__ = None  # NumPy defers to our operators: np.float64(2) * v is a Value
 
     data: float
     grad: Any  # a float; a Value after backward(create_graph=True)
     _prev: tuple[Value, ...]
-    _op: str
-    label: str
+    _op: Op | ClosureOp | str
+    """An Op (a ``str`` subclass: ``node._op == '+'`` reads as in the lecture) for a node
+    with parents, a :class:`ClosureOp` for one built the lecture's way, ``''`` for a leaf."""
+    label: str = ""
+    """A name for drawings (``Value(2.0, label='x')``), kept in the node's ``__dict__`` when given."""
 
     def __init__(self, data: Any, _children: Iterable[Value] = (), _op: str = "", label: str = "") -> None:
         self.data = _to_float(data)
@@ -223,17 +301,22 @@ class Value:
         if not isinstance(_op, str):
             raise TypeError(f"Value _op must be a str such as '+', got {type(_op).__name__}")
         if children:
-            op = op_from_symbol(_op)
-            if not op.takes(len(children)):
-                expected = op.arity if op.arity is not None else "an odd number of (w..., x..., b)"
-                raise ValueError(f"operation {_op!r} takes {expected} input(s), got {len(children)} children")
-            self._op = op
+            try:
+                op = op_from_symbol(_op)
+            except ValueError:  # a label of the user's own ('softplus'): its _backward is assigned next
+                self._op = ClosureOp(_op)
+            else:
+                if not op.takes(len(children)):
+                    expected = op.arity if op.arity is not None else "an odd number of (w..., x..., b)"
+                    raise ValueError(f"operation {_op!r} takes {expected} input(s), got {len(children)} children")
+                self._op = op
         else:
             self._op = _op
         self._prev = children
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
-        self.label = label
+        if label:
+            self.label = label
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
@@ -265,133 +348,115 @@ class Value:
 
     __hash__ = object.__hash__
 
+    __lt__ = _ordering(operator.lt, "<")
+    __le__ = _ordering(operator.le, "<=")
+    __gt__ = _ordering(operator.gt, ">")
+    __ge__ = _ordering(operator.ge, ">=")
+
+    # --- the number inside, as PyTorch's scalars give it ------------------------------
+
+    def item(self) -> float:
+        """The number (``v.data``), as ``tensor.item()`` gives it."""
+        return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        return round(self.data, ndigits)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter's picture of the graph (Graphviz), or None, so that Jupyter shows ``repr`` instead.
+
+        None too when Graphviz is missing, the graph is larger than a drawing can show, or
+        drawing fails in any way: a notebook's display must never raise.
+        """
+        try:
+            if len(topological_order(self)) > _DRAWN_NODES:
+                return None
+            # the drawing app, looked up only when Jupyter asks: the core never imports it
+            viz = importlib.import_module("micrograd.apps.viz")
+            svg = viz.draw_dot(self).pipe(format="svg", encoding="utf-8")
+        except Exception:  # noqa: BLE001  (Graphviz missing, dot failing: show the text instead)
+            return None
+        return svg if isinstance(svg, str) else None
+
     # --- arithmetic: each makes one node; its rule lives in micrograd.ops -------------
 
-    def __add__(self, other: Scalar) -> Value:
-        if type(other) is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        return _binary(ADD, self, other)
-
-    def __radd__(self, other: Scalar) -> Value:
-        if type(other) is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        return _binary(ADD, other, self)
-
-    def __sub__(self, other: Scalar) -> Value:
-        if type(other) is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        return _binary(SUB, self, other)
-
-    def __rsub__(self, other: Scalar) -> Value:
-        if type(other) is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        return _binary(SUB, other, self)
-
-    def __mul__(self, other: Scalar) -> Value:
-        if type(other) is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        return _binary(MUL, self, other)
-
-    def __rmul__(self, other: Scalar) -> Value:
-        if type(other) is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        return _binary(MUL, other, self)
-
-    def __truediv__(self, other: Scalar) -> Value:
-        if type(other) is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        return _binary(DIV, self, other)
-
-    def __rtruediv__(self, other: Scalar) -> Value:
-        if type(other) is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        return _binary(DIV, other, self)
+    __add__, __radd__ = _arithmetic(ADD, "__add__")
+    __sub__, __rsub__ = _arithmetic(SUB, "__sub__")
+    __mul__, __rmul__ = _arithmetic(MUL, "__mul__")
+    __truediv__, __rtruediv__ = _arithmetic(DIV, "__truediv__")
 
     def __pow__(self, other: Scalar) -> Value:
         if isinstance(other, Value):
-            return _binary(POW, self, other)
+            return _apply(POW, (self, other))
         kind = type(other)
         if kind is float or (kind is int and -_LARGE_INT <= other <= _LARGE_INT):  # x ** 2: the common case
-            return _unary(pow_const(other), self)
+            return _apply(pow_const(other), (self,))
         if isinstance(other, numbers.Real):
             exponent = _to_float(other, "exponent")  # refuses bools and exponents beyond a float
             if isinstance(other, numbers.Integral):
                 exponent = int(other)
-            return _unary(pow_const(exponent), self)
+            return _apply(pow_const(exponent), (self,))
         return NotImplemented
 
     def __rpow__(self, other: Scalar) -> Value:
         other = _operand(other)
-        return NotImplemented if other is None else _binary(POW, other, self)
+        return NotImplemented if other is None else _apply(POW, (other, self))
 
     def __neg__(self) -> Value:
-        return _unary(NEG, self)
+        return _apply(NEG, (self,))
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _unary(ABS, self)
+        return _apply(ABS, (self,))
 
     def exp(self) -> Value:
         """e^x."""
-        return _unary(EXP, self)
+        return _apply(EXP, (self,))
 
     def log(self) -> Value:
         """Natural logarithm (-inf at 0, nan below)."""
-        return _unary(LOG, self)
+        return _apply(LOG, (self,))
 
     def sqrt(self) -> Value:
         """Square root (nan below 0)."""
-        return _unary(SQRT, self)
+        return _apply(SQRT, (self,))
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return _unary(TANH, self)
+        return _apply(TANH, (self,))
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1 / (1 + e^-x)."""
-        return _unary(SIGMOID, self)
+        return _apply(SIGMOID, (self,))
 
     def relu(self) -> Value:
         """max(0, x)."""
-        return _unary(RELU, self)
+        return _apply(RELU, (self,))
 
     def abs(self) -> Value:
         """|x|."""
-        return _unary(ABS, self)
+        return _apply(ABS, (self,))
 
     def sin(self) -> Value:
         """Sine."""
-        return _unary(SIN, self)
+        return _apply(SIN, (self,))
 
     def cos(self) -> Value:
         """Cosine."""
-        return _unary(COS, self)
+        return _apply(COS, (self,))
 
     def log1p(self) -> Value:
         """ln(1 + x), exact for tiny x."""
-        return _unary(LOG1P, self)
+        return _apply(LOG1P, (self,))
 
     def expm1(self) -> Value:
         """e^x - 1, exact for tiny x."""
-        return _unary(EXPM1, self)
+        return _apply(EXPM1, (self,))
 
     def detach(self) -> Value:
         """A new leaf with the same data and no history: gradients stop here."""
@@ -406,17 +471,22 @@ class Value:
             return op.backward(ValueMath, _lift(g), self, *self._prev)
         return op.backward(FloatMath, g, self.data, *map(_data_of, self._prev))
 
-    def _backward(self, create_graph: bool = False) -> None:
-        """Push this node's ``grad`` into its parents' (one step of the chain rule), by the op's rule."""
-        if not self._prev:
-            return
-        grads = self._local_grads(self.grad, create_graph)
-        if create_graph:
-            for parent, g in zip(self._prev, grads):
-                parent.grad = _accumulate(parent.grad, g)
-        else:
-            for parent, g in zip(self._prev, grads):
-                parent.grad += g
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """One step of the chain rule for this node: its ``grad`` into its parents' (``o._backward()``).
+
+        The closure assigned to it, for a node built the lecture's way; otherwise its op's rule.
+        """
+        op = self._op
+        if type(op) is ClosureOp and op.function is not None:
+            return op.function
+        return partial(_node_backward, self, False)
+
+    @_backward.setter
+    def _backward(self, function: Callable[[], None]) -> None:
+        if not callable(function):
+            raise TypeError(f"_backward must be a function of no arguments, got {type(function).__name__}")
+        self._op = ClosureOp(self._op, function)
 
     def backward(self, *, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node in this Value's graph with ∂self/∂node.
@@ -445,7 +515,7 @@ class Value:
                 leaf.grad = before + leaf.grad
 
 
-_float_backward: dict[Any, Callable[[Value], None]] = BACKWARD
+_float_backward: dict[type, Callable[[Value], None]] = {type(op): kernel for op, kernel in BACKWARD.items()}
 """The float kernels ``backward()`` runs. (Anomaly detection swaps in none, so that every
 node runs its rule, through ``_local_grads``, where the checks are.)"""
 
@@ -457,7 +527,9 @@ def _chain_rule(order: list[Value], create_graph: bool) -> None:
     ``node.grad · ∂node/∂parent`` into its parents' grads. On floats a built-in op's node
     runs its checked-in kernel (:mod:`micrograd._kernels`), the same arithmetic as its
     rule in :mod:`micrograd.ops`; other nodes, and every node with ``create_graph``
-    (where grads are Values), run the rule itself (``Value._backward``).
+    (where grads are Values), run the rule itself, or the closure a user assigned.
+    The kernels are found by the op's class, so a lecture-style node labelled ``'exp'``
+    (a :class:`ClosureOp`) runs its own closure, never the built-in kernel.
     """
     for node in order:
         node.grad = 0.0
@@ -466,11 +538,37 @@ def _chain_rule(order: list[Value], create_graph: bool) -> None:
     for node in reversed(order):
         if node._prev:
             try:
-                kernel = kernels[node._op]
+                kernel = kernels[type(node._op)]
             except KeyError:
-                node._backward(create_graph)
+                _node_backward(node, create_graph)
                 continue
             kernel(node)
+
+
+def _node_backward(node: Value, create_graph: bool) -> None:
+    """Push ``node.grad`` into its parents' grads by its op's rule (or by its closure)."""
+    if not node._prev:
+        return
+    op = node._op
+    if type(op) is ClosureOp:
+        if create_graph:
+            raise _closure_error(node, "create_graph=True cannot differentiate again")
+        if op.function is None:
+            label = f" labelled {node.label!r}" if node.label else ""
+            raise TypeError(
+                f"the {str(op)!r} node{label} has no backward: {str(op)!r} is not an operation micrograd "
+                "knows, so assign the node a _backward closure (out._backward = _backward), or define "
+                "the operation as a micrograd.ops.Op and build it with micrograd.engine.apply"
+            )
+        op.function()
+        return
+    grads = node._local_grads(node.grad, create_graph)
+    if create_graph:
+        for parent, g in zip(node._prev, grads):
+            parent.grad = _accumulate(parent.grad, g)
+    else:
+        for parent, g in zip(node._prev, grads):
+            parent.grad += g
 
 
 def topological_order(root: Value | Sequence[Value], leaves: bool = True) -> list[Value]:
@@ -547,7 +645,7 @@ class ValueMath:
         return _lift(a) ** b
 
     @staticmethod
-    def pow_scalar(x: Any, c: float) -> Value:
+    def pow_by_constant(x: Any, c: float) -> Value:
         return _lift(x) ** c
 
     exp = staticmethod(lambda x: _lift(x).exp())
@@ -566,7 +664,7 @@ class ValueMath:
 
     @staticmethod
     def where(condition: bool, if_true: Any, if_false: Any) -> Value:
-        return _binary(WHERE_FIRST if condition else WHERE_SECOND, _lift(if_true), _lift(if_false))
+        return _apply(WHERE_FIRST if condition else WHERE_SECOND, (_lift(if_true), _lift(if_false)))
 
     lt = staticmethod(lambda a, b: _data(a) < _data(b))
     le = staticmethod(lambda a, b: _data(a) <= _data(b))
@@ -583,7 +681,7 @@ def dot(w: Sequence[Value], x: Sequence[Scalar], b: Scalar = 0.0) -> Value:
     if len(w) != len(x):
         raise ValueError(f"dot needs as many weights as inputs, got {len(w)} weights and {len(x)} inputs")
     parents = tuple(v if isinstance(v, Value) else Value(v) for v in (*w, *x, b))
-    return _nary(DOT, parents)
+    return _apply(DOT, parents)
 
 
 def grad(

@@ -24,7 +24,7 @@ from typing import Any
 
 from micrograd import serialize
 from micrograd.checks import index
-from micrograd.engine import Value, _nary, _to_float
+from micrograd.engine import Value, _apply, _to_float
 from micrograd.ops import DOT
 
 __all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "MAX_PARAMETERS"]
@@ -396,7 +396,7 @@ class Neuron(Module):
     def _forward(self, x: Sequence[Value]) -> Value:
         """act(w·x + b) for inputs that are already Values."""
         if self.fused:
-            act = _nary(DOT, (*self.w, *x, self.b))
+            act = _apply(DOT, (*self.w, *x, self.b))
         else:
             act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         if self.activation == "relu":

@@ -21,7 +21,7 @@ with and the few functions those numbers need (``m.exp``, ``m.div``, ``m.where``
   source code (:mod:`micrograd.compiler`).
 
 Operators ``+ - *`` and unary ``-`` are used directly; division and powers go through
-``m.div``, ``m.pow`` and ``m.pow_scalar`` (a constant exponent) because Python's float
+``m.div``, ``m.pow`` and ``m.pow_by_constant`` (a constant exponent) because Python's float
 ``/`` and ``**`` raise where IEEE 754 (and PyTorch) give ``inf`` or ``nan``. Each derivative follows PyTorch's formula
 (``derivatives.yaml``) so that results agree with it to the last bit wherever
 floating point allows.
@@ -82,7 +82,7 @@ class Math(Protocol):
 
     def div(self, a: Any, b: Any, /) -> Any: ...
     def pow(self, a: Any, b: Any, /) -> Any: ...
-    def pow_scalar(self, x: Any, c: float, /) -> Any: ...
+    def pow_by_constant(self, x: Any, c: float, /) -> Any: ...
     def exp(self, x: Any, /) -> Any: ...
     def expm1(self, x: Any, /) -> Any: ...
     def log(self, x: Any, /) -> Any: ...
@@ -129,7 +129,7 @@ class FloatMath:
             return _NAN
 
     @staticmethod
-    def pow_scalar(x: float, c: float) -> float:
+    def pow_by_constant(x: float, c: float) -> float:
         """x ** c for a constant c as PyTorch computes it: x·x for 2, √x for ½, 1/√x for -½, ...
 
         Equal to ``pow`` for finite x up to rounding; at -0.0 and -inf the square-root
@@ -243,7 +243,13 @@ class Op(str):
     """The derivative with respect to each input in one line (``'∂/∂x = 1 - tanh²x'``)."""
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickles as its symbol; unpickling gives back the shared op (``ADD`` is ``ADD``)."""
+        """Pickles as its symbol; unpickling gives back the shared op (``ADD`` is ``ADD``).
+
+        An op defined outside this module pickles as its class and symbol (the class must
+        be importable, as for any pickled object).
+        """
+        if type(self).__module__ != __name__:
+            return (type(self), (str(self),))
         return (op_from_symbol, (str(self),))
 
     def takes(self, n: int) -> bool:
@@ -357,13 +363,13 @@ class PowConst(Op):
         return op
 
     def forward(self, m, x):
-        return m.pow_scalar(x, self.exponent)
+        return m.pow_by_constant(x, self.exponent)
 
     def backward(self, m, g, out, x):
         c = self.exponent
         if c == 0:
             return (0.0,)
-        return (g * (c * m.pow_scalar(x, c - 1)),)
+        return (g * (c * m.pow_by_constant(x, c - 1)),)
 
 
 class Exp(Op):

@@ -212,11 +212,13 @@ def _check_architecture(arch: Any, path: Path) -> dict[str, Any]:
     return arch
 
 
-def _check_parameters(params: Any, arch: dict[str, Any], path: Path) -> dict[str, float]:
+def _check_parameters(params: Any, arch: dict[str, Any], path: Path, expected: int | None = None) -> dict[str, float]:
+    """The file's weights as floats; ``expected`` is how many the model has (by default an MLP's count)."""
     if not isinstance(params, dict):
         raise ModelFileError(f"{path}: 'parameters' must be an object of name: number, got {type(params).__name__}")
     sizes = [arch["nin"], *arch["nouts"]]
-    expected = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True))
+    if expected is None:
+        expected = _mlp_size(arch)
     if len(params) != expected:
         raise ModelFileError(
             f"{path}: the architecture {_short('-'.join(map(str, sizes)))} has {_short(str(expected))} parameters, "
@@ -236,13 +238,16 @@ def _check_parameters(params: Any, arch: dict[str, Any], path: Path) -> dict[str
     return values
 
 
-def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, float]]:
+def read_model_file(path: PathLike, cls: type | None = None) -> tuple[dict[str, Any], dict[str, float]]:
     """The checked architecture and weights in a model file written by :func:`save_model`.
 
     Raises ``OSError`` (e.g. ``FileNotFoundError``) when the file cannot be read, and
     :class:`ModelFileError` naming the problem for a directory, a symlink loop, and any
     content that is not exactly a valid model: bad JSON, another format or version, an
     inconsistent architecture, missing, extra, non-numeric or non-finite weights.
+    With ``cls`` (an MLP subclass), the weights are counted against that class rebuilt
+    from the architecture, so a subclass whose ``parameters()`` lists only some of its
+    weights reads back the file it wrote.
     """
     path = Path(_given(path))
     data = _read_json(path)
@@ -262,12 +267,29 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, float]]:
         problem = f"missing {missing}" if missing else f"unexpected entries {unexpected}"
         raise ModelFileError(f"{path}: {problem}; a model file has exactly {list(_TOP_KEYS)}"[:300])
     arch = _check_architecture(data["architecture"], path)
-    return arch, _check_parameters(data["parameters"], arch, path)
+    params = data["parameters"]
+    expected = _mlp_size(arch)
+    if cls is not None and isinstance(params, dict) and len(params) != expected and expected <= _MAX_REBUILT:
+        try:
+            expected = len(cls(**arch).state_dict())
+        except (ValueError, TypeError) as e:
+            raise ModelFileError(f"{path}: {e}") from None
+    return arch, _check_parameters(params, arch, path, expected)
+
+
+_MAX_REBUILT = 10_000_000
+"""A class's own parameter count is found by building it: never for an architecture
+beyond the largest MLP (``nn.MAX_PARAMETERS``), which the file's count then decides."""
+
+
+def _mlp_size(arch: dict[str, Any]) -> int:
+    sizes = [arch["nin"], *arch["nouts"]]
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True))
 
 
 def load_model(path: PathLike, cls: type) -> Any:
     """A new ``cls`` (an MLP) with the architecture and weights in the file at ``path`` (:func:`read_model_file`)."""
-    arch, values = read_model_file(path)
+    arch, values = read_model_file(path, cls)
     try:
         model = cls(**arch)
         model.load_state_dict(values)
@@ -286,7 +308,7 @@ def load_into(model: Any, path: PathLike) -> Any:
     The file's nin, nouts and activations must be the model's; otherwise, as for any
     bad file, :class:`ModelFileError` is raised and the model is left as it was.
     """
-    arch, values = read_model_file(path)
+    arch, values = read_model_file(path, type(model))
     mine = model.config()
     if any(arch[key] != mine[key] for key in _FUNCTION_KEYS):
         raise ModelFileError(

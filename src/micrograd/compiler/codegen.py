@@ -185,15 +185,15 @@ class _CodeMath(ABC):
     def sign(self, x: Any) -> Any:
         return self._unary("sign", x, FloatMath.sign)
 
-    def pow_scalar(self, x: Any, c: float) -> Any:
-        """x ** c for a constant c, in the form :meth:`FloatMath.pow_scalar` computes it.
+    def pow_by_constant(self, x: Any, c: float) -> Any:
+        """x ** c for a constant c, in the form :meth:`FloatMath.pow_by_constant` computes it.
 
         x·x for 2, √x for ½, 1/√x for -½, … (the forms PyTorch uses), written with this
         dialect's own functions, so compiled code gives the same signed zeros, infinities
         and nans as eager code. (``tests/test_compile.py`` checks the two agree bit for bit.)
         """
         if not _is_symbolic(x):
-            return FloatMath.pow_scalar(x, c)
+            return FloatMath.pow_by_constant(x, c)
         if c == 2:
             return x * x
         if c == 0.5:

@@ -80,6 +80,17 @@ _ENGINE = ("micrograd.engine", "micrograd._kernels")
 """Modules whose reading of a placeholder's number is the engine computing, not the user deciding."""
 
 
+def _reading(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of Value for a placeholder: it reads the number, so it warns as ``.data`` does."""
+
+    def reads(self: _Placeholder, *args: Any) -> Any:
+        self._read()
+        return method(self, *args)
+
+    reads.__name__ = reads.__qualname__ = method.__name__
+    return reads
+
+
 class _Placeholder(Value):
     """A Value standing for one number of one sample while the function is traced."""
 
@@ -119,6 +130,15 @@ class _Placeholder(Value):
 
     def __bool__(self) -> bool:
         return self._read() != 0.0
+
+    # Comparisons, round(), int() and item() read the number too (and so warn).
+    __lt__ = _reading(Value.__lt__)
+    __le__ = _reading(Value.__le__)
+    __gt__ = _reading(Value.__gt__)
+    __ge__ = _reading(Value.__ge__)
+    __int__ = _reading(Value.__int__)
+    __round__ = _reading(Value.__round__)
+    item = _reading(Value.item)
 
 
 def _values(result: Any, what: str) -> list[Value]:
@@ -190,6 +210,8 @@ def _graph(first: list[Value], second: list[Value], args: list[tuple[str, int | 
     nodes: list[Node] = []
     params: list[Value] = []
     for a, b in zip(a_order, b_order):
+        if type(a._op) is engine.ClosureOp:
+            raise engine._closure_error(a, "micrograd.compile cannot write code for")
         if a._prev:
             inputs = tuple(a_index[p] for p in a._prev)
             if not b._prev or not same_op(a._op, b._op):

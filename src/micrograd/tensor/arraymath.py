@@ -12,7 +12,7 @@ tensors can run the same rules to build gradient graphs.
 IEEE 754 results are kept as PyTorch gives them (x/0 = ±inf, log 0 = -inf, √-1 = nan):
 the tensor code runs the rules under ``np.errstate(all='ignore')``. Two functions need
 care to match the scalar backend: ``sign`` is 0 at nan (NumPy's is nan), and
-``pow_scalar`` uses the same special forms as :meth:`FloatMath.pow_scalar` (x·x for 2,
+``pow_by_constant`` uses the same special forms as :meth:`FloatMath.pow_by_constant` (x·x for 2,
 √x for ½, …), the forms PyTorch computes.
 
 A math function added to :class:`~micrograd.ops.FloatMath` later (``log1p``) is found
@@ -72,7 +72,7 @@ class ArrayMath:
         return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
 
     @staticmethod
-    def pow_scalar(x: Any, c: float) -> Any:
+    def pow_by_constant(x: Any, c: float) -> Any:
         """x ** c in PyTorch's forms: x·x for 2, √x for ½, 1/√x for -½, 1/x for -1, x·x·x for 3, 1/x² for -2."""
         if c == 2:
             return x * x

@@ -99,7 +99,7 @@ class ValueArrays:
         return np.asarray(a, dtype=object) / np.asarray(b, dtype=object)
 
     @staticmethod
-    def pow_scalar(x: Any, c: float) -> Any:
+    def pow_by_constant(x: Any, c: float) -> Any:
         return np.vectorize(lambda v: _as_value(v) ** c, otypes=[object])(x)
 
     @staticmethod

@@ -73,8 +73,8 @@ class TensorMath:
         return a**b if _is_tensor(a, b) else ARRAY.pow(a, b)
 
     @staticmethod
-    def pow_scalar(x: Any, c: float) -> Any:
-        return x**c if isinstance(x, Tensor) else ARRAY.pow_scalar(x, c)
+    def pow_by_constant(x: Any, c: float) -> Any:
+        return x**c if isinstance(x, Tensor) else ARRAY.pow_by_constant(x, c)
 
     exp = _method("exp")
     log = _method("log")
