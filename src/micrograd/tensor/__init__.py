@@ -19,10 +19,12 @@ except ImportError:  # pragma: no cover - exercised in a NumPy-free environment
     ) from None
 
 from micrograd.tensor import gradcheck as _gradcheck  # noqa: F401  (micrograd.gradcheck then takes Tensors)
+from micrograd.tensor.autograd import grad
 from micrograd.tensor.bridge import from_values, to_values, unroll
 from micrograd.tensor.creation import arange, one_hot, ones, zeros
+from micrograd.tensor.joins import cat, stack, where
 from micrograd.tensor.softmax import cross_entropy, log_softmax, softmax
-from micrograd.tensor.tensor import Tensor, cat, grad, stack, tensor, where
+from micrograd.tensor.tensor import Tensor, tensor
 
 __all__ = [
     "Tensor",

@@ -31,7 +31,8 @@ from micrograd.engine import Value, dot
 from micrograd.ops import ADD, OPS, FloatMath, Op, PowConst
 from micrograd.tensor.arraymath import ARRAY
 from micrograd.tensor.arrayops import Cast, Extreme, Matmul, Sum
-from micrograd.tensor.tensor import Tensor, _graph_order, on_leaf_grad
+from micrograd.tensor.backprop import _graph_order, on_leaf_grad
+from micrograd.tensor.tensor import Tensor, _provide
 
 __all__ = ["to_values", "unroll", "from_values", "MAX_VALUES"]
 
@@ -309,3 +310,6 @@ def from_values(values: Sequence[Any]) -> Tensor:
 
     on_leaf_grad(gathered, backpropagate)
     return gathered
+
+
+_provide("to_values", to_values)  # Tensor.to_values() calls it; this module is built on Tensor, so it registers

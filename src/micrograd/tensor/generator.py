@@ -31,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensor.tensor import Tensor, _shape_of, as_dtype
+from micrograd.tensor.dtypes import as_dtype
+from micrograd.tensor.shapes import _shape_of
+from micrograd.tensor.tensor import Tensor
 
 __all__ = ["Generator", "default_generator", "manual_seed"]
 

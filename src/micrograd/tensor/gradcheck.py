@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from micrograd.gradcheck import raise_failures, register_array_check
-from micrograd.tensor.tensor import Tensor, grad
+from micrograd.tensor.autograd import grad
+from micrograd.tensor.tensor import Tensor
 
 __all__ = ["tensor_gradcheck"]
 

@@ -43,9 +43,10 @@ import numpy as np
 from micrograd import nn as scalar_nn
 from micrograd.engine import no_grad
 from micrograd.tensor import files
+from micrograd.tensor.dtypes import as_dtype
 from micrograd.tensor.fused import Affine
 from micrograd.tensor.generator import Generator, default_generator, manual_seed
-from micrograd.tensor.tensor import Tensor, _apply, as_dtype
+from micrograd.tensor.tensor import Tensor, _apply
 
 __all__ = [
     "Parameter",

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensor.arrayops import LogSoftmax, NLLLoss, Softmax
-from micrograd.tensor.tensor import Tensor, _apply, _dims
+from micrograd.tensor.shapes import _dims
+from micrograd.tensor.tensor import Tensor, _apply
 
 __all__ = ["log_softmax", "softmax", "cross_entropy"]
 

@@ -21,7 +21,8 @@ import numpy as np
 from micrograd.ops import OPS
 from micrograd.tensor.arraymath import ARRAY
 from micrograd.tensor.arrayops import Index, IndexAdd, PutAlong, TakeAlong
-from micrograd.tensor.tensor import Tensor, _apply, _elementwise, _expand, _matmul, cat, stack, where
+from micrograd.tensor.joins import cat, stack, where
+from micrograd.tensor.tensor import Tensor, _apply, _elementwise, _expand, _matmul
 
 __all__ = ["TensorMath", "TENSOR"]
 
