@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import numbers
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from operator import attrgetter
 from typing import Any
@@ -92,15 +92,13 @@ _LARGE_INT = 2**1023  # every int up to this converts to a float
 
 def _node(data: float, parents: tuple[Value, ...], op: Op) -> Value:
     """A new node; with gradients off (``no_grad``) it is a leaf that remembers nothing."""
+    if not (gradmode.recording_everywhere or gradmode.thread_mode.enabled):
+        return _leaf(data)
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    if gradmode.recording_everywhere or gradmode.thread_mode.enabled:
-        node._prev = parents
-        node._op = op
-    else:
-        node._prev = ()
-        node._op = ""
+    node._prev = parents
+    node._op = op
     return node
 
 
@@ -438,11 +436,10 @@ class Value:
             for node in order:
                 if node._prev:  # a Value grad here would refer back to its own node: keep the number
                     node.grad = node.grad.data
-            for leaf, before in zip(leaves, earlier):
-                leaf.grad = _accumulate(before, leaf.grad)
-            return
         for leaf, before in zip(leaves, earlier):
-            if before or type(before) is not float:  # a Value grad from create_graph stays in its graph, even at 0
+            if create_graph:
+                leaf.grad = _accumulate(before, leaf.grad)
+            elif before or type(before) is not float:  # a Value grad from create_graph stays in its graph, even at 0
                 leaf.grad = before + leaf.grad
 
 
@@ -455,12 +452,10 @@ def _chain_rule(order: list[Value], create_graph: bool) -> None:
     """The backward pass: ∂root/∂node into every ``node.grad``, for ``order`` ending at the root.
 
     Every grad starts at 0 and the root's at 1; then each node, last first, adds
-    ``node.grad · ∂node/∂parent`` into its parents' grads. On floats a built-in op's node
-    runs its checked-in kernel (:mod:`micrograd._kernels`), the same arithmetic as its
-    rule in :mod:`micrograd.ops`; other nodes, and every node with ``create_graph``
-    (where grads are Values), run the rule itself, or the closure a user assigned.
-    The kernels are found by the op's class, so a lecture-style node labelled ``'exp'``
-    (a :class:`ClosureOp`) runs its own closure, never the built-in kernel.
+    ``node.grad · ∂node/∂parent`` into its parents' grads. On floats a built-in op's node runs
+    its kernel (:mod:`micrograd._kernels`, its rule's arithmetic), found by the op's class, so
+    a lecture-style node labelled ``'exp'`` runs its own closure; other nodes, and all with
+    ``create_graph`` (grads are Values), run their rule (:mod:`micrograd.ops`) or closure.
     """
     for node in order:
         node.grad = 0.0
@@ -503,33 +498,26 @@ def topological_order(root: Value | Sequence[Value], leaves: bool = True) -> lis
     roots = (root,) if isinstance(root, Value) else tuple(root) if isinstance(root, (list, tuple)) else None
     if roots is None or not all(isinstance(r, Value) for r in roots):
         raise TypeError(f"expected a Value or a list of Values, got {type(root).__name__}")
-    order: list[Value] = []
+    order: list[Any] = []
     visited: set[Value] = set()
     emit, mark = order.append, visited.add
-    for start in roots:
-        if start in visited:
-            continue
-        mark(start)
-        if not start._prev:
-            if leaves:
-                emit(start)
-            continue
-        stack = [(start, iter(start._prev))]
-        push, pop = stack.append, stack.pop
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent._prev:
-                    if parent not in visited:
-                        mark(parent)
-                        push((parent, iter(parent._prev)))
-                        break
-                elif leaves and parent not in visited:
+    stack: list[tuple[Any, Iterator[Value]]] = [(None, iter(roots))]  # None: a stand-in whose parents are the roots
+    push, pop = stack.append, stack.pop
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent._prev:
+                if parent not in visited:
                     mark(parent)
-                    emit(parent)
-            else:
-                pop()
-                emit(node)
+                    push((parent, iter(parent._prev)))
+                    break
+            elif leaves and parent not in visited:
+                mark(parent)
+                emit(parent)
+        else:
+            pop()
+            emit(node)
+    order.pop()  # the stand-in
     return order
 
 
