@@ -223,13 +223,18 @@ def test_import_micrograd_loads_neither_the_compiler_nor_numpy():
 def test_the_core_imports_nothing_from_the_compiler_or_the_apps():
     import ast
 
-    core = KERNELS_PATH.parent
-    allowed = {"micrograd.ops", "micrograd._kernels", "micrograd.checks"}  # checks: stdlib-only argument checks
-    for name in ("engine.py", "ops.py", "_kernels.py"):
-        tree = ast.parse((core / name).read_text(encoding="utf-8"))
+    package = KERNELS_PATH.parent
+    core = {"engine", "ops", "_kernels", "gradmode", "closures", "checks"}  # checks: stdlib-only argument checks
+    for name in sorted(core):
+        tree = ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        assert {m for m in imported if m.startswith("micrograd")} <= allowed, (name, imported)
+        imported |= {  # from micrograd import gradmode: the module micrograd.gradmode
+            f"micrograd.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "micrograd"
+            for a in n.names
+        }
+        ours = {m for m in imported if m.startswith("micrograd")} - {"micrograd"}
+        assert ours <= {f"micrograd.{m}" for m in core}, (name, ours)
 
 
 def test_micrograd_compile_is_the_function_after_the_compiler_is_imported():

@@ -16,7 +16,7 @@ import operator
 import sys
 from typing import Any
 
-__all__ = ["describe", "shorten", "bool_error", "too_large_error", "as_float", "index"]
+__all__ = ["describe", "shorten", "bool_error", "too_large_error", "as_float", "index", "comparison_error", "is_number"]
 
 _LOG10_2 = 0.30102999566398120
 
@@ -56,6 +56,20 @@ def bool_error(what: str, value: bool) -> TypeError:
 def too_large_error(what: str, value: Any) -> ValueError:
     """An int (or other real) beyond the largest float, about 1.8e308."""
     return ValueError(f"{what} is too large for a float (the largest is about 1.8e308): got {describe(value)}")
+
+
+def comparison_error(symbol: str, other: Any) -> TypeError:
+    """Why ``value == number`` is refused, and what to write instead (see ``Value``'s docstring)."""
+    number = other.item() if getattr(other, "ndim", None) == 0 else other
+    return TypeError(
+        f"cannot compare a Value with a number by {symbol}: a Value equals only itself (it is a node of a graph); "
+        f"compare numbers with v.data {symbol} {describe(number, 40)}"
+    )
+
+
+def is_number(x: Any) -> bool:
+    """A number, or a 0-d array holding one (what ``==`` with a Value refuses)."""
+    return isinstance(x, numbers.Number) or (getattr(x, "ndim", None) == 0 and not isinstance(x, (str, bytes)))
 
 
 def as_float(what: str, value: Any) -> float:

@@ -22,15 +22,16 @@ from __future__ import annotations
 import importlib
 import numbers
 import operator
-import threading
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import ContextDecorator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from operator import attrgetter
 from typing import Any
 
+from micrograd import gradmode
 from micrograd._kernels import BACKWARD, FORWARD
-from micrograd.checks import bool_error, describe, too_large_error
+from micrograd.checks import bool_error, comparison_error, describe, is_number, too_large_error
+from micrograd.closures import ClosureOp, lecture_op, run_closure
+from micrograd.gradmode import is_grad_enabled, no_grad
 from micrograd.ops import (
     ABS,
     ADD,
@@ -55,28 +56,12 @@ from micrograd.ops import (
     WHERE_SECOND,
     FloatMath,
     Op,
-    op_from_symbol,
     pow_const,
 )
 
 __all__ = ["Value", "apply", "grad", "no_grad", "is_grad_enabled", "topological_order", "dot"]
 
 Scalar = Any  # a Value or a real number (int, float, NumPy scalar)
-
-
-class _GradMode(threading.local):
-    """Whether operations record the graph, per thread: ``no_grad()`` in one thread
-    (an evaluation loop, a data loader) leaves training in another untouched."""
-
-    enabled = True  # each new thread starts recording
-
-
-_grad_mode = _GradMode()
-_recording_everywhere = True
-"""True while no thread is inside ``no_grad()``: node creation then reads this one global
-instead of the thread-local flag, so per-thread modes cost the hot path nothing."""
-_no_grad_depth = 0  # no_grad() blocks currently open, over all threads
-_no_grad_lock = threading.Lock()
 
 
 def _to_float(x: Any, what: str = "Value data") -> float:
@@ -100,18 +85,6 @@ def _to_float(x: Any, what: str = "Value data") -> float:
     raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {describe(x, 40)}")
 
 
-def _comparison_error(symbol: str, other: Any) -> TypeError:
-    number = other.item() if getattr(other, "ndim", None) == 0 else other
-    return TypeError(
-        f"cannot compare a Value with a number by {symbol}: a Value equals only itself (it is a node of a graph); "
-        f"compare numbers with v.data {symbol} {describe(number, 40)}"
-    )
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Number) or (getattr(x, "ndim", None) == 0 and not isinstance(x, (str, bytes)))
-
-
 _new = object.__new__
 _DRAWN_NODES = 500  # a Jupyter picture of more Values is unreadable: the text repr is shown instead
 _LARGE_INT = 2**1023  # every int up to this converts to a float
@@ -119,15 +92,13 @@ _LARGE_INT = 2**1023  # every int up to this converts to a float
 
 def _node(data: float, parents: tuple[Value, ...], op: Op) -> Value:
     """A new node; with gradients off (``no_grad``) it is a leaf that remembers nothing."""
+    if not (gradmode.recording_everywhere or gradmode.thread_mode.enabled):
+        return _leaf(data)
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    if _recording_everywhere or _grad_mode.enabled:
-        node._prev = parents
-        node._op = op
-    else:
-        node._prev = ()
-        node._op = ""
+    node._prev = parents
+    node._op = op
     return node
 
 
@@ -215,45 +186,14 @@ def _arithmetic(op: Op, name: str) -> tuple[Callable[[Value, Scalar], Value], Ca
         return _node(forward(parents), parents, op)
 
     def reflected(self: Value, other: Scalar) -> Value:
-        if type(other) is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        parents = (other, self)
-        return _node(forward(parents), parents, op)
+        other = _operand(other)  # a number: Python reflects only when the left side is not a Value
+        return NotImplemented if other is None else method(other, self)
 
     method.__name__ = method.__qualname__ = name
     reflected.__name__ = reflected.__qualname__ = "__r" + name[2:]
     method.__doc__ = f"self {op} other: one {str(op)!r} node (its rule is micrograd.ops.{type(op).__name__})."
     reflected.__doc__ = f"other {op} self, for a number on the left: one {str(op)!r} node."
     return method, reflected
-
-
-class ClosureOp(str):
-    """The ``_op`` of a node built the lecture's way: a label, and the ``_backward`` closure assigned to it.
-
-    ``out = Value(math.exp(x), (self,), 'exp')`` then ``out._backward = _backward``: the
-    closure, not a rule, is what ``backward()`` runs for ``out``, whatever its label. A
-    closure computes numbers, so it cannot be differentiated again (``create_graph``) or
-    turned into code (``micrograd.compile``); an :class:`~micrograd.ops.Op` can.
-    """
-
-    function: Callable[[], None] | None
-
-    def __new__(cls, label: str, function: Callable[[], None] | None = None) -> ClosureOp:
-        op = super().__new__(cls, label)
-        op.function = function
-        return op
-
-
-def _closure_error(node: Value, what: str) -> TypeError:
-    """Why a lecture-style node cannot be differentiated again or compiled, and what to do instead."""
-    label = f" labelled {node.label!r}" if node.label else ""
-    return TypeError(
-        f"{what} the {str(node._op)!r} node{label}: its backward is a Python closure (the _backward "
-        "assigned to it), which computes numbers, not an expression; define the operation once as a "
-        "micrograd.ops.Op and build it with micrograd.engine.apply (README: 'Your own operations')"
-    )
 
 
 class Value:
@@ -300,18 +240,7 @@ class Value:
                 raise TypeError(f"Value children must be Values, got {type(child).__name__}: {child!r}")
         if not isinstance(_op, str):
             raise TypeError(f"Value _op must be a str such as '+', got {type(_op).__name__}")
-        if children:
-            try:
-                op = op_from_symbol(_op)
-            except ValueError:  # a label of the user's own ('softplus'): its _backward is assigned next
-                self._op = ClosureOp(_op)
-            else:
-                if not op.takes(len(children)):
-                    expected = op.arity if op.arity is not None else "an odd number of (w..., x..., b)"
-                    raise ValueError(f"operation {_op!r} takes {expected} input(s), got {len(children)} children")
-                self._op = op
-        else:
-            self._op = _op
+        self._op = lecture_op(_op, len(children)) if children else _op
         self._prev = children
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
@@ -335,15 +264,15 @@ class Value:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Value):
             return self is other
-        if _is_number(other):
-            raise _comparison_error("==", other)
+        if is_number(other):
+            raise comparison_error("==", other)
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
         if isinstance(other, Value):
             return self is not other
-        if _is_number(other):
-            raise _comparison_error("!=", other)
+        if is_number(other):
+            raise comparison_error("!=", other)
         return NotImplemented
 
     __hash__ = object.__hash__
@@ -507,11 +436,10 @@ class Value:
             for node in order:
                 if node._prev:  # a Value grad here would refer back to its own node: keep the number
                     node.grad = node.grad.data
-            for leaf, before in zip(leaves, earlier):
-                leaf.grad = _accumulate(before, leaf.grad)
-            return
         for leaf, before in zip(leaves, earlier):
-            if before or type(before) is not float:  # a Value grad from create_graph stays in its graph, even at 0
+            if create_graph:
+                leaf.grad = _accumulate(before, leaf.grad)
+            elif before or type(before) is not float:  # a Value grad from create_graph stays in its graph, even at 0
                 leaf.grad = before + leaf.grad
 
 
@@ -524,12 +452,10 @@ def _chain_rule(order: list[Value], create_graph: bool) -> None:
     """The backward pass: ∂root/∂node into every ``node.grad``, for ``order`` ending at the root.
 
     Every grad starts at 0 and the root's at 1; then each node, last first, adds
-    ``node.grad · ∂node/∂parent`` into its parents' grads. On floats a built-in op's node
-    runs its checked-in kernel (:mod:`micrograd._kernels`), the same arithmetic as its
-    rule in :mod:`micrograd.ops`; other nodes, and every node with ``create_graph``
-    (where grads are Values), run the rule itself, or the closure a user assigned.
-    The kernels are found by the op's class, so a lecture-style node labelled ``'exp'``
-    (a :class:`ClosureOp`) runs its own closure, never the built-in kernel.
+    ``node.grad · ∂node/∂parent`` into its parents' grads. On floats a built-in op's node runs
+    its kernel (:mod:`micrograd._kernels`, its rule's arithmetic), found by the op's class, so
+    a lecture-style node labelled ``'exp'`` runs its own closure; other nodes, and all with
+    ``create_graph`` (grads are Values), run their rule (:mod:`micrograd.ops`) or closure.
     """
     for node in order:
         node.grad = 0.0
@@ -549,18 +475,8 @@ def _node_backward(node: Value, create_graph: bool) -> None:
     """Push ``node.grad`` into its parents' grads by its op's rule (or by its closure)."""
     if not node._prev:
         return
-    op = node._op
-    if type(op) is ClosureOp:
-        if create_graph:
-            raise _closure_error(node, "create_graph=True cannot differentiate again")
-        if op.function is None:
-            label = f" labelled {node.label!r}" if node.label else ""
-            raise TypeError(
-                f"the {str(op)!r} node{label} has no backward: {str(op)!r} is not an operation micrograd "
-                "knows, so assign the node a _backward closure (out._backward = _backward), or define "
-                "the operation as a micrograd.ops.Op and build it with micrograd.engine.apply"
-            )
-        op.function()
+    if type(node._op) is ClosureOp:
+        run_closure(node, create_graph)
         return
     grads = node._local_grads(node.grad, create_graph)
     if create_graph:
@@ -582,33 +498,26 @@ def topological_order(root: Value | Sequence[Value], leaves: bool = True) -> lis
     roots = (root,) if isinstance(root, Value) else tuple(root) if isinstance(root, (list, tuple)) else None
     if roots is None or not all(isinstance(r, Value) for r in roots):
         raise TypeError(f"expected a Value or a list of Values, got {type(root).__name__}")
-    order: list[Value] = []
+    order: list[Any] = []
     visited: set[Value] = set()
     emit, mark = order.append, visited.add
-    for start in roots:
-        if start in visited:
-            continue
-        mark(start)
-        if not start._prev:
-            if leaves:
-                emit(start)
-            continue
-        stack = [(start, iter(start._prev))]
-        push, pop = stack.append, stack.pop
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent._prev:
-                    if parent not in visited:
-                        mark(parent)
-                        push((parent, iter(parent._prev)))
-                        break
-                elif leaves and parent not in visited:
+    stack: list[tuple[Any, Iterator[Value]]] = [(None, iter(roots))]  # None: a stand-in whose parents are the roots
+    push, pop = stack.append, stack.pop
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent._prev:
+                if parent not in visited:
                     mark(parent)
-                    emit(parent)
-            else:
-                pop()
-                emit(node)
+                    push((parent, iter(parent._prev)))
+                    break
+            elif leaves and parent not in visited:
+                mark(parent)
+                emit(parent)
+        else:
+            pop()
+            emit(node)
+    order.pop()  # the stand-in
     return order
 
 
@@ -720,36 +629,3 @@ def grad(
     if create_graph:
         return tuple(_leaf(0.0) if g is None else _lift(g) for g in found)
     return tuple(0.0 if g is None else g for g in found)
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations currently record the graph in this thread (False inside ``no_grad()``)."""
-    return _grad_mode.enabled
-
-
-class no_grad(ContextDecorator):
-    """Compute without recording the graph: ``with no_grad(): ...`` (or as a decorator).
-
-    Results are leaves, so nothing is kept for a backward pass: use it for evaluation
-    and for updating parameters. It applies to the thread that enters it (Values and
-    tensors alike); other threads keep recording.
-    """
-
-    def _recreate_cm(self) -> no_grad:  # a fresh instance per decorated call: re-entrant
-        return type(self)()
-
-    def __enter__(self) -> no_grad:
-        global _recording_everywhere, _no_grad_depth
-        self._previous = _grad_mode.enabled
-        _grad_mode.enabled = False
-        with _no_grad_lock:
-            _no_grad_depth += 1
-            _recording_everywhere = False
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        global _recording_everywhere, _no_grad_depth
-        _grad_mode.enabled = self._previous
-        with _no_grad_lock:
-            _no_grad_depth -= 1
-            _recording_everywhere = _no_grad_depth == 0

@@ -50,7 +50,8 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from micrograd import engine
+from micrograd import gradmode
+from micrograd.closures import ClosureOp, closure_error
 from micrograd.compiler.codegen import numpy_namespace, python_namespace
 from micrograd.compiler.graph import Graph, Node
 from micrograd.compiler.numpy_program import numpy_source
@@ -182,12 +183,12 @@ def _trace(
             args.append([_Placeholder(v, (a, j), f"{names[a]}[{j}]", warn) for j, v in enumerate(item)])
         else:
             args.append(_Placeholder(item, (a, None), names[a], warn))
-    was_tracing, was_recording = _tracing, engine._grad_mode.enabled
-    _tracing, engine._grad_mode.enabled = True, True  # a trace needs the graph even inside no_grad()
+    was_tracing, was_recording = _tracing, gradmode.thread_mode.enabled
+    _tracing, gradmode.thread_mode.enabled = True, True  # a trace needs the graph even inside no_grad()
     try:
         result = fn(*args)
     finally:
-        _tracing, engine._grad_mode.enabled = was_tracing, was_recording
+        _tracing, gradmode.thread_mode.enabled = was_tracing, was_recording
     return _outputs(result, has_aux)
 
 
@@ -210,8 +211,8 @@ def _graph(first: list[Value], second: list[Value], args: list[tuple[str, int | 
     nodes: list[Node] = []
     params: list[Value] = []
     for a, b in zip(a_order, b_order):
-        if type(a._op) is engine.ClosureOp:
-            raise engine._closure_error(a, "micrograd.compile cannot write code for")
+        if type(a._op) is ClosureOp:
+            raise closure_error(a, "micrograd.compile cannot write code for")
         if a._prev:
             inputs = tuple(a_index[p] for p in a._prev)
             if not b._prev or not same_op(a._op, b._op):
