@@ -147,3 +147,17 @@ def test_the_explorer_page_files_sit_beside_the_code_that_reads_them():
 
     folder = Path(page.__file__).parent
     assert all((folder / name).is_file() for name in ("explorer.html", "explorer.css", "explorer.js"))
+
+
+LONGEST_MODULE = 650
+"""Lines a module may have: more, and it holds more than one idea (split it where the ideas part)."""
+
+
+def test_no_module_is_longer_than_650_lines():
+    lengths = {
+        str(path.relative_to(PACKAGE)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert lengths, "no modules found"
+    too_long = {name: n for name, n in sorted(lengths.items()) if n > LONGEST_MODULE}
+    assert not too_long, f"modules over {LONGEST_MODULE} lines: {too_long}"
