@@ -68,13 +68,6 @@ def test_no_import_circle_counting_imports_inside_functions():
             visit(name, [name])
 
 
-def test_each_tensor_module_reads_in_one_sitting():
-    """No module of micrograd.tensor is over 650 lines: each holds one idea."""
-    lengths = {_module_name(path): len(path.read_text(encoding="utf-8").splitlines())
-               for path in (PACKAGE / "tensor").rglob("*.py")}  # fmt: skip
-    assert {name: n for name, n in lengths.items() if n > 650} == {}
-
-
 def test_nothing_outside_the_apps_imports_them():
     outside = {
         name: sorted(m for m in targets if m.startswith("micrograd.apps"))
