@@ -6,15 +6,14 @@ from __future__ import annotations
 import math
 
 import pytest
-import torch
 
 from micrograd.engine import Value
 
-torch.set_num_threads(1)
 REL = 1e-12
 
 
-def test_sanity_check():
+def test_sanity_check(torch_module):
+    torch = torch_module
     x = Value(-4.0)
     z = 2 * x + 2 + x
     q = z.relu() + z * x
@@ -35,7 +34,8 @@ def test_sanity_check():
     assert xmg.grad == pytest.approx(xpt.grad.item(), rel=REL)
 
 
-def test_more_ops():
+def test_more_ops(torch_module):
+    torch = torch_module
     a = Value(-4.0)
     b = Value(2.0)
     c = a + b

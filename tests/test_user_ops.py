@@ -9,7 +9,6 @@ import random
 import warnings
 
 import pytest
-import torch
 
 import micrograd
 from micrograd import MLP, Parameter, Value, grad, gradcheck
@@ -17,7 +16,6 @@ from micrograd.compiler.trace import TracingWarning
 from micrograd.engine import ClosureOp, apply, topological_order
 from micrograd.ops import Op
 
-torch.set_num_threads(1)
 REL = 1e-12
 
 
@@ -83,7 +81,8 @@ def lecture_softplus(self: Value) -> Value:
     return out
 
 
-def test_the_lectures_exp_backpropagates_with_its_closure_among_built_in_ops():
+def test_the_lectures_exp_backpropagates_with_its_closure_among_built_in_ops(torch_module):
+    torch = torch_module
     a, b = Value(0.3), Value(-1.2)
     y = (lecture_exp(a * b) + b).tanh() * lecture_softplus(a)
     y.backward()
@@ -177,7 +176,8 @@ XS = [-8.0, -1.5, -0.1, 0.0, 0.3, 2.0, 12.0]
 
 
 @pytest.mark.parametrize("x0", XS)
-def test_an_op_defined_once_matches_pytorch_in_value_gradient_and_second_derivative(x0):
+def test_an_op_defined_once_matches_pytorch_in_value_gradient_and_second_derivative(x0, torch_module):
+    torch = torch_module
     x = Value(x0)
     y = softplus(x * x) * x  # mixed with built-in ops
     (dy,) = grad(y, x, create_graph=True)
