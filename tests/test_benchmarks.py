@@ -14,6 +14,8 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.mark.parametrize("name", ["bench_engine", "bench_compiled"])
 def test_the_benchmark_pins_pytorch_and_openblas_to_one_thread(name):
+    if name == "bench_compiled":
+        pytest.importorskip("numpy", reason="bench_compiled times NumPy code: pip install numpy")
     probe = (
         f"import sys; sys.path.insert(0, sys.argv[1]); import {name} as bench, os; "
         "print(os.environ['OPENBLAS_NUM_THREADS'], bench.torch.get_num_threads() if bench.torch else 1)"
@@ -29,6 +31,7 @@ def test_the_benchmark_pins_pytorch_and_openblas_to_one_thread(name):
 
 def test_the_compiled_benchmark_checks_its_three_steps_agree_and_prints_the_table():
     """The three steps start from the same weights and give the same first loss (else it stops)."""
+    pytest.importorskip("numpy", reason="bench_compiled times NumPy code: pip install numpy")
     environment = {**os.environ, "PYTHONPATH": str(BENCHMARKS.parent / "src")}
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / "bench_compiled.py"), "--quick", "--rounds", "1", "--budget", "0.01"],
