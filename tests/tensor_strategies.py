@@ -6,6 +6,7 @@ The same program runs on micrograd tensors and on PyTorch tensors (the ops are s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -60,3 +61,30 @@ def evaluate(leaves: list[Any], steps: list[tuple[Any, ...]]) -> Any:
         else:
             nodes.append(BINARY[step[1]](nodes[step[2]], nodes[step[3]]))
     return nodes[-1]
+
+
+@dataclass
+class Paired:
+    """One random program run on micrograd tensors and on PyTorch's, from the same leaves."""
+
+    rng: Any  # the program's generator, for drawing the upstream gradients next
+    arrays: list[Any]
+    ours: list[Any]
+    theirs: list[Any]
+    out: Any
+    ref: Any
+
+
+def run_both(program: tuple[Any, ...], torch: Any) -> Paired:
+    """The program's leaves drawn from its seed in [-2, 2], as Tensors and as torch tensors that
+    require grad, and the program's result in each engine."""
+    import numpy as np
+
+    from micrograd.tensor import Tensor
+
+    shapes, steps, seed = program
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(-2.0, 2.0, size=s) for s in shapes]
+    ours = [Tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    return Paired(rng, arrays, ours, theirs, evaluate(ours, steps), evaluate(theirs, steps))

@@ -24,7 +24,7 @@ from tensor_optable import (  # noqa: E402
     second_torch,
     stored_arrays,
 )
-from tensor_strategies import UNARY, evaluate, programs  # noqa: E402
+from tensor_strategies import UNARY, evaluate, programs, run_both  # noqa: E402
 
 import micrograd.tensor as mt  # noqa: E402
 from micrograd import no_grad  # noqa: E402
@@ -120,12 +120,8 @@ def test_gradgradcheck_on_random_graphs(program):
 def test_second_order_of_random_graphs_matches_pytorch(program):
     import torch
 
-    shapes, steps, seed = program
-    rng = np.random.default_rng(seed)
-    arrays = [rng.uniform(-2.0, 2.0, size=s) for s in shapes]
-    ours = [Tensor(a, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, ref = evaluate(ours, steps), evaluate(theirs, steps)
+    run = run_both(program, torch)
+    rng, arrays, ours, theirs, out, ref = run.rng, run.arrays, run.ours, run.theirs, run.out, run.ref
     if not out.requires_grad:
         return
     G = rng.uniform(-1.0, 1.0, size=out.shape)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import mutually_broadcastable_shapes  # noqa: E402
 from strategies import BINARY  # noqa: E402
 from tensor_optable import relative, ulps  # noqa: E402
-from tensor_strategies import evaluate, programs  # noqa: E402
+from tensor_strategies import programs, run_both  # noqa: E402
 
 from micrograd.tensor import Tensor  # noqa: E402
 
@@ -77,12 +77,8 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
 
 @given(programs())
 def test_random_graphs_match_pytorch(program):
-    shapes, steps, seed = program
-    rng = np.random.default_rng(seed)
-    arrays = [rng.uniform(-2.0, 2.0, size=s) for s in shapes]
-    ours = [Tensor(a, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, ref = evaluate(ours, steps), evaluate(theirs, steps)
+    run = run_both(program, torch)
+    rng, ours, theirs, out, ref = run.rng, run.ours, run.theirs, run.out, run.ref
     assert _close(out.data, ref.detach().numpy())
     if out.requires_grad:
         g = rng.uniform(-1.0, 1.0, size=out.shape)
