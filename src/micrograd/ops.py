@@ -44,6 +44,7 @@ __all__ = [
     "Op",
     "Math",
     "FloatMath",
+    "constant_power",
     "OPS",
     "op_from_symbol",
     "ADD",
@@ -101,6 +102,25 @@ class Math(Protocol):
     def and_(self, a: Any, b: Any, /) -> Any: ...
 
 
+def constant_power(m: Any, x: Any, c: float) -> Any:
+    """x ** c for a constant c in PyTorch's forms, written once with any backend ``m``'s functions.
+
+    x·x, √x, 1/√x, 1/x, x·x·x, 1/x² for c = 2, ½, -½, -1, 3, -2 (PyTorch's signed zeros and nans), else m.pow."""
+    if c == 2:
+        return x * x
+    if c == 0.5:
+        return m.sqrt(x)
+    if c == -0.5:
+        return m.div(1.0, m.sqrt(x))
+    if c == -1:
+        return m.div(1.0, x)
+    if c == 3:
+        return x * x * x
+    if c == -2:
+        return m.div(1.0, x * x)
+    return m.pow(x, c)
+
+
 class FloatMath:
     """The float backend: IEEE 754 results (inf, nan) where Python's ``math`` raises."""
 
@@ -130,24 +150,8 @@ class FloatMath:
 
     @staticmethod
     def pow_by_constant(x: float, c: float) -> float:
-        """x ** c for a constant c as PyTorch computes it: x·x for 2, √x for ½, 1/√x for -½, ...
-
-        Equal to ``pow`` for finite x up to rounding; at -0.0 and -inf the square-root
-        forms give PyTorch's signed zeros, infinities and nans.
-        """
-        if c == 2:
-            return x * x
-        if c == 0.5:
-            return FloatMath.sqrt(x)
-        if c == -0.5:
-            return FloatMath.div(1.0, FloatMath.sqrt(x))
-        if c == -1:
-            return FloatMath.div(1.0, x)
-        if c == 3:
-            return x * x * x
-        if c == -2:
-            return FloatMath.div(1.0, x * x)
-        return FloatMath.pow(x, c)
+        """x ** c for a constant c as PyTorch computes it (see :func:`constant_power`)."""
+        return constant_power(FloatMath, x, c)
 
     @staticmethod
     def exp(x: float) -> float:

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
-from micrograd.ops import FloatMath
+from micrograd.ops import FloatMath, constant_power
 
 __all__ = [
     "Expr",
@@ -202,19 +202,7 @@ class _CodeMath(ABC):
         """
         if not _is_symbolic(x):
             return FloatMath.pow_by_constant(x, c)
-        if c == 2:
-            return x * x
-        if c == 0.5:
-            return self.sqrt(x)
-        if c == -0.5:
-            return self.div(1.0, self.sqrt(x))
-        if c == -1:
-            return self.div(1.0, x)
-        if c == 3:
-            return x * x * x
-        if c == -2:
-            return self.div(1.0, x * x)
-        return self.pow(x, c)
+        return constant_power(self, x, c)
 
     @abstractmethod
     def sqrt(self, x: Any) -> Any: ...

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.ops import constant_power
+
 __all__ = ["ArrayMath", "ARRAY", "sum_to_shape"]
 
 
@@ -74,19 +76,7 @@ class ArrayMath:
     @staticmethod
     def pow_by_constant(x: Any, c: float) -> Any:
         """x ** c in PyTorch's forms: x·x for 2, √x for ½, 1/√x for -½, 1/x for -1, x·x·x for 3, 1/x² for -2."""
-        if c == 2:
-            return x * x
-        if c == 0.5:
-            return np.sqrt(x)
-        if c == -0.5:
-            return 1.0 / np.sqrt(x)
-        if c == -1:
-            return 1.0 / x
-        if c == 3:
-            return x * x * x
-        if c == -2:
-            return 1.0 / (x * x)
-        return np.power(x, c)
+        return constant_power(ArrayMath, x, c)
 
     def __getattr__(self, name: str) -> Any:
         """A math function a newer scalar rule calls (``m.log1p``): NumPy's function of that name."""
