@@ -1,4 +1,5 @@
-"""Pictures of training with Matplotlib: decision boundaries, loss curves, and fitted functions.
+"""Pictures of training with Matplotlib: decision boundaries, loss curves, fitted functions, and for
+classifiers of images and characters, confusion matrices, image grids and 2-D embeddings.
 
 Each function returns a ``matplotlib.figure.Figure`` (shown inline in Jupyter) and
 also writes it to ``path`` when one is given (PNG, SVG or PDF, by suffix). Figures
@@ -21,7 +22,14 @@ from micrograd.data import as_inputs, as_targets
 from micrograd.engine import Value, no_grad
 from micrograd.nn import MLP
 
-__all__ = ["plot_decision_boundary", "plot_history", "plot_fit"]
+__all__ = [
+    "plot_decision_boundary",
+    "plot_history",
+    "plot_fit",
+    "plot_confusion_matrix",
+    "plot_images",
+    "plot_embedding",
+]
 
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 """One colour per class (Matplotlib's first tab10 colours); regions use them lightened."""
@@ -196,12 +204,14 @@ def _field(history: Any, name: str) -> list[Any]:
 
 
 def plot_history(
-    history: Any, *, path: str | os.PathLike[str] | None = None, title: str = "Training history"
+    history: Any, *, path: str | os.PathLike[str] | None = None, title: str = "Training history",
+    validation_label: str = "validation",
 ) -> Any:
     """Loss (log scale), accuracy (if measured) and learning rate per step, validation curves dashed.
 
     ``history`` is the :class:`~micrograd.train.History` that ``fit`` returns, or its
-    ``to_dict()``.
+    ``to_dict()``. ``validation_label`` names the held-out curves in the legends (``"test"``
+    when the held-out samples are the test set).
     """
     loss = _field(history, "loss")
     if not loss:
@@ -236,9 +246,15 @@ def plot_history(
     training_curve(ax, loss)
     if val_loss:
         ax.plot(epoch_ends[: len(val_loss)], val_loss, "--", color=VALIDATION_COLOR, linewidth=1.4,
-                label="validation")
+                label=validation_label)
     if all(v > 0 for v in loss + val_loss):
         ax.set_yscale("log")
+        if max(loss + val_loss) < 10 * min(loss + val_loss):  # within a decade: 2.5, not 2.5×10⁰
+            from matplotlib.ticker import FuncFormatter
+
+            plain = FuncFormatter(lambda value, _: f"{value:g}")
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)
     ax.set_title("loss")
     ax.set_xlabel(unit)
     ax.set_ylabel("loss" + (" (log scale)" if ax.get_yscale() == "log" else ""))
@@ -248,7 +264,7 @@ def plot_history(
         training_curve(ax, [100 * a for a in acc])
         if val_acc:
             ax.plot(epoch_ends[: len(val_acc)], [100 * a for a in val_acc], "--", color=VALIDATION_COLOR,
-                    linewidth=1.4, label="validation")
+                    linewidth=1.4, label=validation_label)
         ax.set_ylim(min(50.0, min(100 * a for a in acc + val_acc) - 2), 101)
         ax.set_title("accuracy")
         ax.set_xlabel(unit)
@@ -311,5 +327,109 @@ def plot_fit(
     ax.set_ylabel("y")
     ax.grid(True, alpha=0.3)
     ax.legend()
+    _save(figure, path)
+    return figure
+
+
+def plot_confusion_matrix(
+    counts: Any, *, labels: list[str] | None = None, path: str | os.PathLike[str] | None = None,
+    title: str = "Confusion matrix",
+) -> Any:
+    """How often each true class (row) was predicted as each class (column): right answers on the diagonal.
+
+    ``counts[i][j]`` is the number of samples of class i predicted as j. Each cell shows its
+    count and is shaded by its share of the row, so a weak class stands out however many
+    samples it has; ``labels`` name the classes (default: 0, 1, ...).
+    """
+    Figure, _ = _matplotlib()
+    rows = [[int(c) for c in row] for row in counts]
+    n = len(rows)
+    if n == 0 or any(len(row) != n for row in rows) or any(c < 0 for row in rows for c in row):
+        raise ValueError("plot_confusion_matrix needs a square table of counts >= 0, one row per true class")
+    names = [str(label) for label in labels] if labels is not None else [str(i) for i in range(n)]
+    if len(names) != n:
+        raise ValueError(f"plot_confusion_matrix: {len(names)} labels for {n} classes")
+    shares = [[c / max(sum(row), 1) for c in row] for row in rows]
+    right = sum(rows[i][i] for i in range(n))
+    total = sum(map(sum, rows))
+
+    figure = _figure(6.4, 6.0, (0.8, 1.1, 0.8, 0.7))
+    ax = figure.add_subplot()
+    image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+    for i, row in enumerate(rows):
+        for j, count in enumerate(row):
+            if count:
+                ax.text(j, i, str(count), ha="center", va="center", fontsize=9,
+                        color="white" if shares[i][j] > 0.5 else ("#b00000" if i != j else "black"))
+    ax.set_xticks(range(n), names)
+    ax.set_yticks(range(n), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(f"{title}\n{right} of {total} right ({right / max(total, 1):.1%}); off the diagonal in red")
+    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class's samples")
+    _save(figure, path)
+    return figure
+
+
+def plot_images(
+    images: Any, captions: list[str], *, path: str | os.PathLike[str] | None = None, title: str = "",
+    columns: int = 8, empty: str = "nothing to show",
+) -> Any:
+    """Small grey-scale images in a grid, each with its caption (e.g. a classifier's mistakes).
+
+    ``images`` is a sequence of 2-D arrays of intensities (dark ink for large values, as
+    the digits are drawn); with none, the figure says ``empty`` instead.
+    """
+    Figure, _ = _matplotlib()
+    import numpy as np  # a dependency of Matplotlib
+
+    pictures = [np.asarray(image, dtype=float) for image in images]
+    if len(pictures) != len(captions):
+        raise ValueError(f"plot_images: {len(pictures)} images and {len(captions)} captions")
+    if any(p.ndim != 2 for p in pictures):
+        raise ValueError("plot_images needs 2-D images (height × width)")
+    columns = index("columns", columns)
+    shown_columns = max(1, min(columns, len(pictures)))
+    grid_rows = max(1, -(-len(pictures) // shown_columns))
+    cell = 1.15  # inches per image, caption included
+    width, height = max(shown_columns * cell, 4.0) + 0.4, grid_rows * cell + 0.9
+    figure = _figure(width, height, (0.2, 0.2, 0.75, 0.15))
+    figure.suptitle(title)
+    if not pictures:
+        figure.text(0.5, 0.45, empty, ha="center", va="center", fontsize=12)
+    top = max((p.max() for p in pictures), default=1.0) or 1.0
+    for k, (picture, caption) in enumerate(zip(pictures, captions, strict=True)):
+        ax = figure.add_subplot(grid_rows, shown_columns, k + 1)
+        ax.imshow(picture, cmap="gray_r", vmin=0.0, vmax=top, interpolation="nearest")
+        ax.set_title(caption, fontsize=9, pad=3)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    _save(figure, path)
+    return figure
+
+
+def plot_embedding(
+    points: Any, labels: list[str], *, path: str | os.PathLike[str] | None = None, title: str = "Embedding",
+) -> Any:
+    """Each row of a 2-D embedding table as a point with its label on it: similar things sit close together.
+
+    ``points`` is an (n, 2) table (an ``Embedding`` layer's weight with ``embedding_dim=2``).
+    """
+    Figure, _ = _matplotlib()
+    rows = [[float(x) for x in point] for point in points]
+    if any(len(row) != 2 for row in rows) or len(rows) != len(labels):
+        raise ValueError(f"plot_embedding needs one 2-D point per label, got {len(rows)} points for {len(labels)} "
+                         "labels")  # fmt: skip
+    figure = _figure(6.4, 6.4, (0.8, 0.3, 0.7, 0.7))
+    ax = figure.add_subplot()
+    xs, ys = [r[0] for r in rows], [r[1] for r in rows]
+    ax.scatter(xs, ys, s=330, color=TRAIN_COLOR, alpha=0.85, zorder=3)
+    for x, y, label in zip(xs, ys, labels, strict=True):
+        ax.text(x, y, label, ha="center", va="center", color="white", fontsize=11, fontweight="bold", zorder=4)
+    ax.set_title(title)
+    ax.set_xlabel("embedding dimension 1")
+    ax.set_ylabel("embedding dimension 2")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.grid(True, alpha=0.3)
     _save(figure, path)
     return figure
