@@ -130,8 +130,10 @@ def writable_directory(path: str) -> Path:
 @subcommand
 def _add_demo(subparsers: Subparsers) -> None:
     from micrograd.apps.demos import DEFAULT_DEMO, DEMOS
+    from micrograd.apps.tensor_demos import TENSOR_DEMOS
 
-    listing = "\n".join(f"  {name:<8} {demo.summary}" for name, demo in DEMOS.items())
+    every = {**DEMOS, **TENSOR_DEMOS}
+    listing = "\n".join(f"  {name:<8} {demo.summary}" for name, demo in every.items())
     parser = subparsers.add_parser(
         "demo",
         help="train a small network on a classic problem and draw the result",
@@ -139,8 +141,8 @@ def _add_demo(subparsers: Subparsers) -> None:
         f"demos:\n{listing}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("name", nargs="?", default=DEFAULT_DEMO, choices=list(DEMOS), metavar="NAME",
-                        help=f"which demo: {', '.join(DEMOS)} (default: {DEFAULT_DEMO})")
+    parser.add_argument("name", nargs="?", default=DEFAULT_DEMO, choices=list(every), metavar="NAME",
+                        help=f"which demo: {', '.join(every)} (default: {DEFAULT_DEMO})")
     parser.add_argument("--epochs", type=positive_int, help="number of epochs (default: the demo's)")
     parser.add_argument("--lr", type=positive_float,
                         help="starting learning rate (default: the demo's; a decay keeps its shape)")
@@ -156,7 +158,10 @@ def _add_demo(subparsers: Subparsers) -> None:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from micrograd.apps.demos import DEMOS, run_demo
+    from micrograd.apps.tensor_demos import TENSOR_DEMOS
 
+    if args.name in TENSOR_DEMOS:
+        return _run_tensor_demo(args)
     out = writable_directory(args.out)
     demo = DEMOS[args.name]
     if not args.quiet:
@@ -164,7 +169,36 @@ def _run_demo(args: argparse.Namespace) -> int:
         print(demo.describe(args.epochs or demo.epochs, args.lr or demo.lr, n_samples), flush=True)
     result = run_demo(args.name, epochs=args.epochs, lr=args.lr, seed=args.seed, out=out, verbose=not args.quiet,
                       compiled=not args.eager)
-    print(result.summary(), flush=True)
+    return _demo_finished(args, result, [result.summary()])
+
+
+def _run_tensor_demo(args: argparse.Namespace) -> int:
+    """``micrograd demo digits`` and ``names``: the arguments checked and the packages found before anything is
+    written."""
+    from micrograd.apps.demos import DEMOS
+    from micrograd.apps.tensor_demos import TENSOR_DEMOS, require, run_tensor_demo
+
+    if args.eager:
+        raise ValueError(f"--eager applies only to the demos of Values ({', '.join(DEMOS)}); {args.name} trains "
+                         "tensors")
+    TENSOR_DEMOS[args.name].settings(args.epochs, args.lr, args.seed)
+    if "numpy" not in sys.modules:
+        # Their matrices are small: one BLAS thread is faster, and on a busy machine two that spin-wait
+        # made the digits demo's training 10× slower. Set before NumPy loads; a user's setting wins.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    try:
+        require(args.name)
+    except ImportError as e:
+        raise CommandError(str(e)) from None
+    announce = None if args.quiet else (lambda line: print(line, flush=True))
+    result = run_tensor_demo(args.name, epochs=args.epochs, lr=args.lr, seed=args.seed,
+                             out=writable_directory(args.out), verbose=not args.quiet, announce=announce)
+    return _demo_finished(args, result, result.report())
+
+
+def _demo_finished(args: argparse.Namespace, result: Any, lines: list[str]) -> int:
+    """Print a finished demo's result lines, the files written and the pictures skipped; the exit code."""
+    print("\n".join(lines), flush=True)
     if not args.quiet:
         print("wrote " + ", ".join(str(path) for path in result.files))
     if result.skipped:
