@@ -16,7 +16,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 
 from micrograd import MLP  # noqa: E402
-from micrograd.apps.plot import plot_decision_boundary, plot_fit, plot_history  # noqa: E402
+from micrograd.apps.plot import (  # noqa: E402
+    plot_confusion_matrix,
+    plot_decision_boundary,
+    plot_embedding,
+    plot_fit,
+    plot_history,
+    plot_images,
+)
 from micrograd.data import moons, sine, spirals  # noqa: E402
 from micrograd.optim import SGD, LinearDecay  # noqa: E402
 from micrograd.train import fit  # noqa: E402
@@ -169,11 +176,66 @@ def test_fit_plot(tmp_path):
         (lambda: plot_decision_boundary(MLP(3, [1]), [[0.0, 1.0, 2.0]], [0]), "takes 2 inputs"),
         (lambda: plot_decision_boundary(Linear(), [[0.0, 1.0]], [0], resolution=1), "resolution"),
         (lambda: plot_fit(MLP(1, [1]), [0.0, 1.0], [0.0]), "same length"),
+        (lambda: plot_confusion_matrix([[1, 2]]), "square table of counts"),
+        (lambda: plot_confusion_matrix([[1, -1], [0, 1]]), "square table of counts >= 0"),
+        (lambda: plot_confusion_matrix([[1]], labels=["a", "b"]), "2 labels for 1 classes"),
+        (lambda: plot_images([[[0.0]]], []), "1 images and 0 captions"),
+        (lambda: plot_images([[0.0, 1.0]], ["flat"]), "2-D images"),
+        (lambda: plot_embedding([[0.0, 1.0, 2.0]], ["a"]), "one 2-D point per label"),
+        (lambda: plot_embedding([[0.0, 1.0]], ["a", "b"]), "got 1 points for 2 labels"),
     ],
 )
 def test_bad_arguments(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_confusion_matrix_shows_each_count_in_its_cell_and_the_share_right(tmp_path):
+    counts = [[5, 1, 0], [0, 3, 0], [2, 0, 4]]
+    path = tmp_path / "confusion.png"
+    figure = plot_confusion_matrix(counts, labels=["a", "b", "c"], path=path, title="three classes")
+    ax = figure.axes[0]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    assert cells == {(0, 0): "5", (0, 1): "1", (1, 1): "3", (2, 0): "2", (2, 2): "4"}  # (true, predicted)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    assert ax.get_title().splitlines() == ["three classes", "12 of 15 right (80.0%); off the diagonal in red"]
+    shares = ax.images[0].get_array()
+    assert shares[0][0] == pytest.approx(5 / 6) and shares[2][0] == pytest.approx(2 / 6)
+    _is_image(path)
+
+
+def test_images_are_drawn_with_their_captions_and_none_says_so(tmp_path):
+    images = [[[i * j * k for j in range(4)] for i in range(3)] for k in range(1, 4)]
+    path = tmp_path / "images.png"
+    figure = plot_images(images, ["one", "two", "three"], path=path, title="three", columns=2)
+    assert [ax.get_title() for ax in figure.axes] == ["one", "two", "three"]
+    assert [ax.get_subplotspec().get_geometry()[:2] for ax in figure.axes] == [(2, 2)] * 3
+    assert figure.axes[2].images[0].get_array().tolist() == images[2]
+    _is_image(path)
+    empty = plot_images([], [], empty="no mistakes")
+    assert figure.axes and not empty.axes and [t.get_text() for t in empty.texts] == ["no mistakes"]
+
+
+def test_embedding_puts_each_label_on_its_point(tmp_path):
+    points = [[0.0, 1.0], [-2.0, 0.5], [1.5, -1.0]]
+    path = tmp_path / "embedding.png"
+    figure = plot_embedding(points, [".", "a", "b"], path=path)
+    ax = figure.axes[0]
+    assert [(t.get_text(), list(t.get_position())) for t in ax.texts] == [
+        (".", [0.0, 1.0]), ("a", [-2.0, 0.5]), ("b", [1.5, -1.0])]
+    assert ax.collections[0].get_offsets().tolist() == points
+    _is_image(path)
+
+
+def test_history_names_its_held_out_curve_and_a_narrow_log_axis_reads_plainly():
+    figure = plot_history(_history(), validation_label="test")
+    loss_ax = figure.axes[0]
+    assert _legend(figure, 0) == ["training", "test"] and _legend(figure, 1) == ["training", "test"]
+    FigureCanvasAgg(figure).draw()
+    shown = [t.get_text() for t in loss_ax.get_yticklabels(minor=True) + loss_ax.get_yticklabels() if t.get_text()]
+    assert shown and all("10^" not in text and "times" not in text for text in shown), shown
+    assert all(float(text) for text in shown)
 
 
 def test_missing_matplotlib_says_what_to_install(monkeypatch):

@@ -392,9 +392,10 @@ def plot_images(
     shown_columns = max(1, min(columns, len(pictures)))
     grid_rows = max(1, -(-len(pictures) // shown_columns))
     cell = 1.15  # inches per image, caption included
-    width, height = max(shown_columns * cell, 4.0) + 0.4, grid_rows * cell + 0.9
+    width, height = max(shown_columns * cell, 7.5) + 0.4, grid_rows * cell + 0.9  # 7.5: room for the title
     figure = _figure(width, height, (0.2, 0.2, 0.75, 0.15))
-    figure.suptitle(title)
+    if title:
+        figure.suptitle(title)
     if not pictures:
         figure.text(0.5, 0.45, empty, ha="center", va="center", fontsize=12)
     top = max((p.max() for p in pictures), default=1.0) or 1.0

@@ -341,14 +341,16 @@ def _write_outputs(result: TensorDemoResult, out: Path) -> list[Path]:
         d, m = result.details, result.metrics
         wrong = [int(i) for i in (d["predicted"] != d["labels"]).nonzero()[0]]
         shown = wrong[:SHOWN_MISTAKES]
-        which = f"all {len(wrong)}" if len(shown) == len(wrong) else f"the first {len(shown)} of {len(wrong)}"
+        which = f"the first {len(shown)} of {len(wrong)}" if len(shown) < len(wrong) else f"all {len(wrong)}"
+        which = "the 1 misclassified test image" if len(wrong) == 1 else f"{which} misclassified test images"
         pictures += [
             (out / "digits_confusion_matrix.png", lambda path: plot.plot_confusion_matrix(
                 d["confusion"], path=path, title=f"digits: the {m['test_count']:.0f} test images after "
                 f"{history.epochs} epochs")),
             (out / "digits_misclassified.png", lambda path: plot.plot_images(
                 [d["images"][i] for i in shown], [f"{d['predicted'][i]} (true {d['labels'][i]})" for i in shown],
-                path=path, title=f"digits: {which} misclassified test images, captioned predicted (true)",
+                path=path, title=f"digits: {which}, captioned predicted (true)"
+                if wrong else "digits: misclassified test images",
                 empty="no test image is misclassified")),
         ]
     else:
