@@ -23,7 +23,7 @@ from micrograd.apps.expression import MAX_LENGTH, ExpressionError, evaluate
 
 # values that are wrong for one option or another, and a few that are right
 WORDS = ("", " ", "-", "--", "0", "-1", "1", "2", "1e999", "nan", "inf", "-inf", "0x10", "1.5", "two", "x", "x=",
-         "=1", "x=1", "x=nan", "w=2", "é=1", "a b", "\t", "None", "__import__('os')", "moons", "sine", "spirals",
+         "=1", "x=1", "x=nan", "w=2", "é=1", "a b", "\t", "None", "__import__('os')", "moons", "sine", "spirals", "digits", "names",
          "nope", "svg", "g.svg", "g.dot", "g.jpeg", "missing/g.svg", "LR", "XX", "'", '"', "\\", "-e", "--x")
 DEMO_FLAGS = ("--epochs", "--lr", "--seed", "--out", "--quiet", "--eager", "--bogus", "-o")
 GRAPH_FLAGS = ("--set", "-o", "--output", "--rankdir", "--no-grad", "--color", "--max-nodes", "--bogus", "-x")
@@ -157,6 +157,12 @@ CLI_CATALOGUE = [
      "or pass --max-nodes 501"),
     ("micrograd explore x --set x=1 --port 8080", ["explore", "x", "--set", "x=1", "--port", "8080"], 2,
      "--port applies only with --serve"),
+    ("micrograd demo digits --eager", ["demo", "digits", "--eager"], 2,
+     "--eager applies only to the demos of Values (moons, sine, toy, circles, spirals); digits trains tensors"),
+    ("micrograd demo names --seed -1", ["demo", "names", "--seed", "-1"], 2,
+     "the names demo's seed must be an integer >= 0 (a tensor Generator's seed), got -1"),
+    ("micrograd demo digits --epochs 1000001", ["demo", "digits", "--epochs", "1000001"], 2,
+     "epochs must be a positive int up to 1,000,000, got 1000001"),
     ("micrograd demo toy --out <a 300-character name>", ["demo", "toy", "--out", LONG_NAME], 3,
      f"cannot write to --out directory '{LONG_NAME}': File name too long"),
     ("micrograd demo toy --out /proc/x", ["demo", "toy", "--out", "/proc/x"], 3,
