@@ -44,6 +44,23 @@ def _hide(tmp_path: Path, *modules: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(hidden), os.environ.get("PYTHONPATH", "")])}
 
 
+def _run_at_defaults(tmp_path: Path, name: str, pictures: list[str]) -> tuple[list[str], Path]:
+    """Run demo ``name`` at its defaults: the lines before the list of files, and the output folder, once the
+    pictures and the model file it names are checked to be there (and nothing else), each picture a real PNG."""
+    out = tmp_path / "out"
+    result = _run("demo", name, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    *lines, wrote = result.stdout.splitlines()
+    files = [out / f"{name}_{picture}.png" for picture in pictures] + [out / f"{name}_model.json"]
+    assert wrote == "wrote " + ", ".join(map(str, files))
+    assert sorted(out.iterdir()) == sorted(files)
+    for picture in files[:-1]:
+        _check_png(picture)
+    epochs = TENSOR_DEMOS[name].epochs
+    assert f"{epochs}/{epochs}" in result.stderr and "Traceback" not in result.stderr  # the progress bar
+    return lines, out
+
+
 @needs_sklearn
 @needs_matplotlib
 def test_digits_at_its_defaults_reaches_95_percent_and_its_model_file_says_the_same(tmp_path):
@@ -53,22 +70,13 @@ def test_digits_at_its_defaults_reaches_95_percent_and_its_model_file_says_the_s
     from micrograd.tensor import Tensor
     from micrograd.tensor.nn import Sequential
 
-    out = tmp_path / "out"
-    result = _run("demo", "digits", "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    described, summary, wrote = result.stdout.splitlines()
+    (described, summary), out = _run_at_defaults(tmp_path, "digits", ["confusion_matrix", "misclassified", "history"])
     assert described.startswith("digits: MLP 64-128-10 (ReLU) on 1438 training images, 359 held out for test")
     match = DIGITS.fullmatch(summary)
     assert match, summary
     accuracy, right, count, epochs = float(match[1]), int(match[2]), int(match[3]), int(match[6])
     assert accuracy >= 95.0 and count == 359 and epochs == TENSOR_DEMOS["digits"].epochs
     assert f"{right / count:.1%}" == f"{accuracy}%"
-    pictures = [out / f"digits_{name}.png" for name in ("confusion_matrix", "misclassified", "history")]
-    assert wrote == "wrote " + ", ".join(map(str, [*pictures, out / "digits_model.json"]))
-    assert sorted(out.iterdir()) == sorted([*pictures, out / "digits_model.json"])
-    for picture in pictures:
-        _check_png(picture)
-    assert "30/30" in result.stderr and "Traceback" not in result.stderr  # the progress bar
 
     model = Sequential.load(out / "digits_model.json")
     assert [(layer.in_features, layer.out_features) for layer in model if hasattr(layer, "in_features")] == [
@@ -86,10 +94,7 @@ def test_names_at_its_defaults_learns_and_its_model_file_samples_the_printed_nam
     from micrograd.tensor import Tensor, cross_entropy
     from micrograd.tensor.nn import Sequential
 
-    out = tmp_path / "out"
-    result = _run("demo", "names", "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    described, summary, sampled, wrote = result.stdout.splitlines()
+    (described, summary, sampled), out = _run_at_defaults(tmp_path, "names", ["embedding", "history"])
     assert described.startswith("names: MLP 27×2 embedding, 6-100-27 (tanh) on ")
     match = NAMES.fullmatch(summary)
     assert match, summary
@@ -97,10 +102,6 @@ def test_names_at_its_defaults_learns_and_its_model_file_samples_the_printed_nam
     # a uniform guess over 27 characters costs ln 27 = 3.30; the bigram table of the lectures about 2.45
     assert train_loss < 2.3 and val_loss < 2.3
     names = _sampled(sampled, TENSOR_DEMOS["names"].seed)
-    pictures = [out / "names_embedding.png", out / "names_history.png"]
-    assert wrote == "wrote " + ", ".join(map(str, [*pictures, out / "names_model.json"]))
-    for picture in pictures:
-        _check_png(picture)
 
     model = Sequential.load(out / "names_model.json")
     assert model[0].weight.shape == (27, 2)

@@ -23,8 +23,9 @@ from micrograd.apps.expression import MAX_LENGTH, ExpressionError, evaluate
 
 # values that are wrong for one option or another, and a few that are right
 WORDS = ("", " ", "-", "--", "0", "-1", "1", "2", "1e999", "nan", "inf", "-inf", "0x10", "1.5", "two", "x", "x=",
-         "=1", "x=1", "x=nan", "w=2", "é=1", "a b", "\t", "None", "__import__('os')", "moons", "sine", "spirals", "digits", "names",
-         "nope", "svg", "g.svg", "g.dot", "g.jpeg", "missing/g.svg", "LR", "XX", "'", '"', "\\", "-e", "--x")
+         "=1", "x=1", "x=nan", "w=2", "é=1", "a b", "\t", "None", "__import__('os')", "moons", "sine", "spirals",
+         "digits", "names", "nope", "svg", "g.svg", "g.dot", "g.jpeg", "missing/g.svg", "LR", "XX", "'", '"', "\\",
+         "-e", "--x")
 DEMO_FLAGS = ("--epochs", "--lr", "--seed", "--out", "--quiet", "--eager", "--bogus", "-o")
 GRAPH_FLAGS = ("--set", "-o", "--output", "--rankdir", "--no-grad", "--color", "--max-nodes", "--bogus", "-x")
 EXPLORE_FLAGS = ("--set", "--demo", "--epochs", "--snapshots", "-o", "--output", "--port", "--bogus")

@@ -132,7 +132,7 @@ def _add_demo(subparsers: Subparsers) -> None:
     from micrograd.apps.demos import DEFAULT_DEMO, DEMOS
     from micrograd.apps.tensor_demos import TENSOR_DEMOS
 
-    every = {**DEMOS, **TENSOR_DEMOS}
+    every: dict[str, Any] = {**DEMOS, **TENSOR_DEMOS}
     listing = "\n".join(f"  {name:<8} {demo.summary}" for name, demo in every.items())
     parser = subparsers.add_parser(
         "demo",

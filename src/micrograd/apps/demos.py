@@ -30,7 +30,7 @@ from micrograd.nn import MLP
 from micrograd.optim import OPTIMIZERS, LinearDecay, Optimizer
 from micrograd.train import Evaluation, History, StepFn, evaluate, fit, make_compiled_step, make_step
 
-__all__ = ["Demo", "DemoResult", "DEMOS", "DEFAULT_DEMO", "run_demo", "training_step"]
+__all__ = ["Demo", "DemoResult", "DEMOS", "DEFAULT_DEMO", "run_demo", "training_step", "draw_and_save"]
 
 
 def sum_squared_error(outputs: Any, targets: Any) -> Any:
@@ -269,20 +269,33 @@ def _write_outputs(result: DemoResult, X: Any, y: Any, out: Path) -> list[Path]:
         pictures.append((out / f"{demo.name}_history.png", lambda path: plot_history(
             result.history, path=path, title=f"{demo.name}: {demo.loss_name}"
             + (f" + {demo.l2:g}·L2" if demo.l2 else ""))))
+    files, result.skipped, result.skipped_reason = draw_and_save(pictures, model, out / f"{demo.name}_model.json")
+    return files
+
+
+def draw_and_save(
+    pictures: list[tuple[Path, Callable[[Path], Any]]], model: Any, model_path: Path
+) -> tuple[list[Path], list[Path], str]:
+    """Draw each ``(path, draw)`` picture, then save ``model`` to ``model_path``.
+
+    Returns the files written, and the pictures skipped with the reason: all of them when
+    Matplotlib is not installed (the model is saved anyway).
+    """
+    skipped: list[Path] = []
+    reason = ""
     try:
         import matplotlib  # noqa: F401 (only to know whether the pictures can be drawn)
     except ImportError:
-        result.skipped = [path for path, _ in pictures]
-        result.skipped_reason = 'drawing them needs Matplotlib: pip install "micrograd[demo]"'
+        skipped = [path for path, _ in pictures]
+        reason = 'drawing them needs Matplotlib: pip install "micrograd[demo]"'
         pictures = []
     files = []
     for path, draw in pictures:
         draw(path)
         files.append(path)
-    path = out / f"{demo.name}_model.json"
-    model.save(path)
-    files.append(path)
-    return files
+    model.save(model_path)
+    files.append(model_path)
+    return files, skipped, reason
 
 
 def _sizes(demo: Demo) -> str:

@@ -333,6 +333,7 @@ def _measure_digits(result: TensorDemoResult, X: Any, y: Any, X_test: Any, y_tes
 def _write_outputs(result: TensorDemoResult, out: Path) -> list[Path]:
     """The demo's pictures and model file in ``out``; without Matplotlib only the model (see ``skipped``)."""
     from micrograd.apps import plot
+    from micrograd.apps.demos import draw_and_save
 
     name, history = result.demo.name, result.history
     out.mkdir(parents=True, exist_ok=True)
@@ -364,17 +365,5 @@ def _write_outputs(result: TensorDemoResult, out: Path) -> list[Path]:
         pictures.append((out / f"{name}_history.png", lambda path: plot.plot_history(
             history, path=path, title=f"{name}: cross-entropy, training batches and {held} set",
             validation_label=held)))
-    try:
-        import matplotlib  # noqa: F401 (only to know whether the pictures can be drawn)
-    except ImportError:
-        result.skipped = [path for path, _ in pictures]
-        result.skipped_reason = 'drawing them needs Matplotlib: pip install "micrograd[demo]"'
-        pictures = []
-    files = []
-    for path, draw in pictures:
-        draw(path)
-        files.append(path)
-    path = out / f"{name}_model.json"
-    result.model.save(path)
-    files.append(path)
+    files, result.skipped, result.skipped_reason = draw_and_save(pictures, result.model, out / f"{name}_model.json")
     return files
