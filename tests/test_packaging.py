@@ -49,6 +49,7 @@ def _build(kind: str, out: Path) -> Path:
 @pytest.mark.slow
 @needs_dot
 def test_the_wheel_in_a_fresh_environment_runs_demo_graph_and_explore(tmp_path):
+    """With the extras the README names: demo and viz, and data for the digits demo."""
     wheel = _build("wheel", tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -60,7 +61,7 @@ def test_the_wheel_in_a_fresh_environment_runs_demo_graph_and_explore(tmp_path):
     env_dir = tmp_path / "fresh"
     venv.create(env_dir, with_pip=True)  # no system site-packages, nothing but pip
     python = env_dir / "bin" / "python"
-    _pip(python, "install", f"{wheel}[demo,viz]")
+    _pip(python, "install", f"{wheel}[demo,viz,data]")
     work = tmp_path / "work"
     work.mkdir()
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only what was installed
@@ -76,6 +77,8 @@ def test_the_wheel_in_a_fresh_environment_runs_demo_graph_and_explore(tmp_path):
     assert Path(where.strip()).is_relative_to(env_dir), where  # the installed copy, not the source tree
     assert re.search(r"moons: accuracy \d+\.\d%", run("demo", "moons", "--epochs", "5", "--quiet"))
     assert (work / "micrograd-out" / "moons_decision_boundary.png").stat().st_size > 0
+    assert re.match(r"digits: test accuracy \d+\.\d%", run("demo", "digits", "--epochs", "2", "--quiet"))
+    assert (work / "micrograd-out" / "digits_confusion_matrix.png").stat().st_size > 0
     assert run("graph", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "-o", "g.svg").startswith("tanh(x*w + b)")
     assert (work / "g.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     run("explore", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "-o", "page.html")
