@@ -154,13 +154,9 @@ def test_no_command_shows_the_help():
     assert "demo" in result.stdout and "usage: micrograd" in result.stdout
 
 
-@needs_matplotlib
-def test_ctrl_c_stops_training_and_still_writes_the_results(tmp_path):
-    """The first Ctrl-C ends training after the current step; the model learned so far is drawn and saved."""
-    process = subprocess.Popen(
-        [*MICROGRAD, "demo", "moons", "--epochs", "100000", "--out", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+def interrupt_once_training(*args: str) -> tuple[int, str, str]:
+    """Run ``micrograd *args``, press Ctrl-C once the progress bar shows a loss; (exit code, stdout, stderr)."""
+    process = subprocess.Popen([*MICROGRAD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     progress = []
 
     def read_progress():
@@ -176,11 +172,18 @@ def test_ctrl_c_stops_training_and_still_writes_the_results(tmp_path):
     process.send_signal(signal.SIGINT)
     stdout, _ = process.communicate(timeout=120)
     reader.join(timeout=10)
-    assert process.returncode == 130
+    return process.returncode, stdout, "".join(progress)
+
+
+@needs_matplotlib
+def test_ctrl_c_stops_training_and_still_writes_the_results(tmp_path):
+    """The first Ctrl-C ends training after the current step; the model learned so far is drawn and saved."""
+    code, stdout, stderr = interrupt_once_training("demo", "moons", "--epochs", "100000", "--out", str(tmp_path))
+    assert code == 130
     summary = stdout.splitlines()[1]
     match = re.fullmatch(r"moons: accuracy .* after (\d+) of 100000 epochs \(interrupted\) in .*", summary)
     assert match, summary
-    assert "Traceback" not in "".join(progress)
+    assert "Traceback" not in stderr
     saved = MLP.load(tmp_path / "moons_model.json")
     assert [saved.nin, *saved.nouts] == [2, 16, 16, 1]
     _check_png(tmp_path / "moons_history.png")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from console import MICROGRAD
-from test_cli_demo import _check_png, _run
+from test_cli_demo import _check_png, _run, interrupt_once_training
 
 from micrograd.apps.tensor_demos import TENSOR_DEMOS
 
@@ -130,6 +130,20 @@ def test_sampled_names_repeat_with_the_seed_and_change_with_another(tmp_path):
     assert first == again
     assert other[0] != first[0] and other[1] != first[1]
     assert len(set(first[1])) > 10  # names, not one name twenty times
+
+
+@needs_numpy
+def test_ctrl_c_stops_names_training_and_still_samples_and_saves(tmp_path):
+    from micrograd.apps.tensor_demos import sample_names
+    from micrograd.tensor.nn import Sequential
+
+    code, stdout, stderr = interrupt_once_training("demo", "names", "--epochs", "100000", "--seed", "3", "--out",
+                                                   str(tmp_path))  # fmt: skip
+    assert code == 130 and "Traceback" not in stderr
+    _, summary, sampled, _ = stdout.splitlines()
+    assert re.fullmatch(r"names: train loss \d\.\d{4}, validation loss \d\.\d{4} after \d+ of 100000 epochs "
+                        r"\(interrupted\) in \d+\.\d s", summary), summary  # fmt: skip
+    assert sample_names(Sequential.load(tmp_path / "names_model.json"), 20, 3) == _sampled(sampled, 3)
 
 
 @needs_sklearn
