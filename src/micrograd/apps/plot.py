@@ -249,12 +249,12 @@ def plot_history(
                 label=validation_label)
     if all(v > 0 for v in loss + val_loss):
         ax.set_yscale("log")
-        if max(loss + val_loss) < 10 * min(loss + val_loss):  # within a decade: 2.5, not 2.5×10⁰
-            from matplotlib.ticker import FuncFormatter
+        if max(loss + val_loss) < 10 * min(loss + val_loss):  # within a decade: 2, 2.5, 3, not 2×10⁰, 3×10⁰
+            from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
-            plain = FuncFormatter(lambda value, _: f"{value:g}")
-            ax.yaxis.set_major_formatter(plain)
-            ax.yaxis.set_minor_formatter(plain)
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_title("loss")
     ax.set_xlabel(unit)
     ax.set_ylabel("loss" + (" (log scale)" if ax.get_yscale() == "log" else ""))
