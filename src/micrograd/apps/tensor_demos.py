@@ -83,10 +83,10 @@ class TensorDemo:
 TENSOR_DEMOS: dict[str, TensorDemo] = {
     demo.name: demo
     for demo in (
-        TensorDemo("digits", "scikit-learn's 8×8 digits, tensor MLP 64-128-10, cross-entropy, Adam; test accuracy",
+        TensorDemo("digits", "scikit-learn's 8×8 digits, tensor MLP 64-128-10, cross-entropy, Adam, held-out test",
                    epochs=30, lr=0.01, batch_size=64, seed=1337,
                    needs=(("numpy", "NumPy", "numpy"), ("sklearn", "scikit-learn", "data"))),
-        TensorDemo("names", "makemore MLP on the shipped names: 2-D character embedding, tanh, samples names",
+        TensorDemo("names", "makemore MLP on the shipped names: 2-D character embedding, tanh; samples 20 names",
                    epochs=20, lr=0.02, lr_end=0.002, batch_size=128, seed=2147483647),
     )
 }
