@@ -39,7 +39,8 @@ from micrograd.engine import Value
 if TYPE_CHECKING:
     from micrograd.tensor import Tensor
 
-__all__ = ["MAX_SIDE", "METHODS", "REDUCTIONS", "has_arrays", "parse_array_assignments", "evaluate_tensor"]
+__all__ = ["MAX_SIDE", "METHODS", "REDUCTIONS", "has_arrays", "parse_array_assignments", "evaluate_tensor",
+           "one_number"]
 
 MAX_SIDE = 6
 """Longest side of an input array (rows or columns): larger tables do not fit beside a graph."""
@@ -311,3 +312,11 @@ def _number_only(node: ast.expr, inputs: list[float], source: _Source, text: str
     if method or (isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)):
         raise source.error(node, f"{source.segment(node, text)}: numbers only; @, .T and the methods are for arrays")
     return _scalar_apply(node, [Value(x) for x in inputs], source, text).data
+
+
+def one_number(root: Tensor) -> Tensor:
+    """``root`` when it holds one number; else the error PyTorch's ``backward()`` gives, said for the explorer."""
+    if root.data.size != 1:
+        raise ExpressionError(f"the result has shape {tuple(root.shape)}: backpropagation starts from one number; "
+                              "end the expression with .sum() or .mean()")
+    return root
