@@ -299,6 +299,13 @@ def _tensor_expression(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     return one_number(root), leaves
 
 
+def _numbers(array: Any) -> str:
+    """An array as nested lists of its numbers, each to 10 significant digits: ``[[1, -1], [0.5, 2]]``."""
+    if array.ndim == 0:
+        return f"{float(array):.10g}"
+    return "[" + ", ".join(_numbers(part) for part in array) + "]"
+
+
 def _run_tensor_graph(args: argparse.Namespace, output: Path) -> int:
     """``micrograd graph`` for a tensor expression: every tensor's array and gradient drawn."""
     from micrograd.apps.tensorviz import keep_grads, tensor_order
@@ -319,7 +326,7 @@ def _run_tensor_graph(args: argparse.Namespace, output: Path) -> int:
     _write(args.output, save)
     print(f"{' '.join(args.expression.split())} = {root.item():.10g}")
     for name, leaf in leaves.items():
-        print(f"∂/∂{name} = {leaf.grad.tolist() if leaf.grad is not None else 'not used'}")
+        print(f"∂/∂{name} = {_numbers(leaf.grad) if leaf.grad is not None else 'not used in the expression'}")
     nodes = tensor_order([root])
     operations = sum(1 for node in nodes if node._prev)
     print(f"wrote {args.output} ({len(nodes)} tensors, {operations} operations)")

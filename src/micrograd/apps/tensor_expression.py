@@ -238,8 +238,15 @@ def _apply(node: ast.expr, inputs: list[Any], source: _Source, text: str) -> Any
         exponent = _literal(node.right) if isinstance(node.op, ast.Pow) else None
         if exponent is not None:
             return inputs[0] ** _as_number(exponent, node.right, source, text)
-        if isinstance(node.op, ast.MatMult) and not all(hasattr(x, "shape") for x in inputs):
-            raise source.error(node, f"{source.segment(node, text)}: @ needs a vector or a matrix on each side")
+        if isinstance(node.op, ast.MatMult):
+            if not all(hasattr(x, "shape") and x.ndim for x in inputs):
+                raise source.error(node, f"{source.segment(node, text)}: @ needs a vector or a matrix on each side")
+            a, b = (x.shape for x in inputs)
+            if a[-1] != b[0 if len(b) == 1 else -2]:
+                inner = "length" if len(b) == 1 else "number of rows"
+                raise source.error(node, f"{source.segment(node, text)}: @ cannot multiply shapes {a} and {b}: the "
+                                         f"last dim of the first ({a[-1]}) must equal the {inner} of the second "
+                                         f"({b[0 if len(b) == 1 else -2]})")
         return _BINARY[type(node.op)](*inputs)
     if isinstance(node, ast.UnaryOp):
         return -inputs[0] if isinstance(node.op, ast.USub) else inputs[0]
@@ -268,7 +275,9 @@ def evaluate_tensor(expression: str, variables: Mapping[str, float | list[Any]])
         raise ExpressionError(f"the expression is {len(expression):,} characters long; the limit is {MAX_LENGTH:,}")
     if not expression.strip():
         raise ExpressionError("the expression is empty")
-    leaves = {_check_name(name): Tensor(value, requires_grad=True) for name, value in variables.items()}
+    leaves = {
+        _check_name(name): Tensor(value, requires_grad=True, dtype="float64") for name, value in variables.items()
+    }
     source = _Source(expression)
     tree = _parse(expression, source)
     _check(tree, expression, source, leaves)
@@ -294,7 +303,9 @@ def evaluate_tensor(expression: str, variables: Mapping[str, float | list[Any]])
             continue
         try:
             out = _apply(node, inputs, source, expression)
-        except (ValueError, TypeError, IndexError) as e:
+        except ExpressionError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:  # the engine's refusal, said where it happens
             raise source.error(node, f"{source.segment(node, expression)}: {e}") from None
         if not out.data.dtype.kind == "f" or not bool(abs(out.data).max() < math.inf):
             raise source.error(node, f"{source.segment(node, expression)} is not finite everywhere (inf or nan): "
