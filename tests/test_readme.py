@@ -112,7 +112,7 @@ def test_the_tensor_explore_example_has_pytorchs_grads_exactly(torch_module):
     root, leaves = evaluate_tensor(expression, variables)
     record_tensor_graph(root, leaves, layout=False)  # its totals are backward()'s, checked exactly
     torch = torch_module
-    reference = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in variables.items()}
+    reference = {name: torch.tensor(v, dtype=torch.float64, requires_grad=True) for name, v in variables.items()}
     (reference["W"] @ reference["x"] + reference["b"]).tanh().sum().backward()
     for name, leaf in leaves.items():
         assert leaf.grad.tolist() == reference[name].grad.tolist(), name

@@ -12,7 +12,7 @@ from typing import Any
 
 from micrograd.apps.formatting import dot_not_found
 
-__all__ = ["GraphTooLargeError", "GraphvizNotFoundError"]
+__all__ = ["GraphTooLargeError", "GraphvizNotFoundError", "new_drawing"]
 
 _FONT = "Helvetica,Arial,sans-serif"
 _INSTALL_DOT = dot_not_found("render the drawing") + "; without it, draw_dot(...).source still gives the DOT text"
@@ -73,3 +73,16 @@ def _record_text(text: str) -> str:
     for special in '\\{}|<>"':
         text = text.replace(special, "\\" + special)
     return text
+
+
+def new_drawing(format: str, rankdir: str, fontsize: str) -> Any:
+    """An empty drawing in the project's style (``fontsize`` for the nodes), after checking ``format``."""
+    graphviz = _import_graphviz()
+    if format not in graphviz.FORMATS:
+        raise ValueError(f"unknown Graphviz output format {format!r}: use e.g. 'svg', 'png' or 'pdf'")
+    return _drawing_class()(
+        format=format,
+        graph_attr={"rankdir": rankdir, "fontname": _FONT},
+        node_attr={"fontname": _FONT, "fontsize": fontsize},
+        edge_attr={"fontname": _FONT, "fontsize": "10", "color": "#555555"},
+    )

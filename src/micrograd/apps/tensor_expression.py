@@ -26,6 +26,8 @@ from micrograd.apps.expression import (
     MAX_LENGTH,
     ExpressionError,
     _as_number,
+    _assignment,
+    _build,
     _check_name,
     _literal,
     _parse,
@@ -137,14 +139,9 @@ def _array(node: ast.expr, name: str, text: str) -> float | list[Any]:
 def parse_array_assignments(items: Iterable[str]) -> dict[str, float | list[Any]]:
     """``["W=[[1,2],[3,4]]", "b=0.5"]`` → ``{'W': [[1.0, 2.0], [3.0, 4.0]], 'b': 0.5}``, read as literals (no eval)."""
     variables: dict[str, float | list[Any]] = {}
+    given: dict[str, str] = {}
     for item in items:
-        name, equals, text = item.partition("=")
-        name, text = name.strip(), text.strip()
-        if not equals or not name or not text:
-            raise ExpressionError(f"cannot read {item!r}: write NAME=VALUE, e.g. x=[1,-1]")
-        _check_name(name)
-        if name in variables:
-            raise ExpressionError(f"{name} is given a value twice")
+        name, text = _assignment(item, given, "NAME=VALUE, e.g. x=[1,-1]")
         if len(text) > MAX_LENGTH:
             raise ExpressionError(f"the value of {name} is {len(text):,} characters long; the limit is {MAX_LENGTH:,}")
         try:
@@ -259,6 +256,25 @@ def _apply(node: ast.expr, inputs: list[Any], source: _Source, text: str) -> Any
     return getattr(inputs[0], func.attr)(*dims)
 
 
+def _apply_checked(node: ast.expr, inputs: list[Any], source: _Source, text: str) -> Any:
+    """``node``'s value: a number where its inputs are numbers, else a finite Tensor; the engine's
+    refusals (shapes that do not fit) are said where they happen."""
+    from micrograd.tensor import Tensor
+
+    if not any(isinstance(x, Tensor) for x in inputs):
+        return _number_only(node, inputs, source, text)
+    try:
+        out = _apply(node, inputs, source, text)
+    except ExpressionError:
+        raise
+    except (ValueError, TypeError, IndexError) as e:
+        raise source.error(node, f"{source.segment(node, text)}: {e}") from None
+    if not bool(abs(out.data).max() < math.inf):
+        raise source.error(node, f"{source.segment(node, text)} is not finite everywhere (inf or nan): "
+                                 "the explorer and the drawings need finite numbers")
+    return out
+
+
 def evaluate_tensor(expression: str, variables: Mapping[str, float | list[Any]]) -> tuple[Tensor, dict[str, Tensor]]:
     """The Tensor graph of ``expression``, and the leaf made for each name (float64, ``requires_grad=True``).
 
@@ -282,36 +298,7 @@ def evaluate_tensor(expression: str, variables: Mapping[str, float | list[Any]])
     tree = _parse(expression, source)
     _check(tree, expression, source, leaves)
 
-    results: dict[ast.expr, Any] = {}
-    stack: list[tuple[ast.expr, bool]] = [(tree.body, False)]
-    while stack:  # children first, without recursion (a long sum is a deep tree)
-        node, children_done = stack.pop()
-        literal = _literal(node)
-        if literal is not None:
-            results[node] = float(_as_number(literal, node, source, expression))
-            continue
-        if isinstance(node, ast.Name):
-            results[node] = leaves[node.id]
-            continue
-        if not children_done:
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(_children(node)))
-            continue
-        inputs = [results.pop(child) for child in _children(node)]
-        if not any(isinstance(x, Tensor) for x in inputs):
-            results[node] = _number_only(node, inputs, source, expression)
-            continue
-        try:
-            out = _apply(node, inputs, source, expression)
-        except ExpressionError:
-            raise
-        except (ValueError, TypeError, IndexError) as e:  # the engine's refusal, said where it happens
-            raise source.error(node, f"{source.segment(node, expression)}: {e}") from None
-        if not out.data.dtype.kind == "f" or not bool(abs(out.data).max() < math.inf):
-            raise source.error(node, f"{source.segment(node, expression)} is not finite everywhere (inf or nan): "
-                                     "the explorer and the drawings need finite numbers")
-        results[node] = out
-    root = results[tree.body]
+    root = _build(tree.body, leaves, source, expression, _children, _apply_checked, float)
     if not isinstance(root, Tensor) or not root._prev and not any(root is leaf for leaf in leaves.values()):
         raise ExpressionError("the expression uses none of the inputs given with --set, so it has no gradient")
     return root, leaves

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from micrograd.apps.drawing import _FONT, GraphTooLargeError, _drawing_class, _import_graphviz
+from micrograd.apps.drawing import GraphTooLargeError, new_drawing
 from micrograd.apps.formatting import number, op_label
 from micrograd.tensor import Tensor
 from micrograd.tensor.arrayops import ArrayOp, Expand, Mean, Permute, Reshape, Sum
+from micrograd.tensor.backprop import _graph_order
 
 if TYPE_CHECKING:
     import graphviz
@@ -42,24 +43,15 @@ _BROADCAST = "#fff3bf"
 
 
 def tensor_order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Every tensor the roots depend on, each after its inputs (no recursion, so any depth works)."""
+    """Every tensor the roots depend on, each after its inputs: the operations in the order the
+    backward pass sorts them, each leaf just before its first use."""
     order: list[Tensor] = []
     seen: set[int] = set()
-    for root in roots:
-        if id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(root._prev))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if id(parent) not in seen:
-                    seen.add(id(parent))
-                    stack.append((parent, iter(parent._prev)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
+    for node in [*_graph_order(roots), *roots]:
+        for tensor in [*node._prev, node]:
+            if id(tensor) not in seen and (not tensor._prev or tensor is node):
+                seen.add(id(tensor))
+                order.append(tensor)
     return order
 
 
@@ -187,15 +179,7 @@ def draw_tensor_dot(
             len(nodes),
             max_nodes,
         )
-    graphviz = _import_graphviz()
-    if format not in graphviz.FORMATS:
-        raise ValueError(f"unknown Graphviz output format {format!r}: use e.g. 'svg', 'png' or 'pdf'")
-    drawing = _drawing_class()(
-        format=format,
-        graph_attr={"rankdir": rankdir, "fontname": _FONT},
-        node_attr={"fontname": _FONT, "fontsize": "11"},
-        edge_attr={"fontname": _FONT, "fontsize": "10", "color": "#555555"},
-    )
+    drawing = new_drawing(format, rankdir, "11")
     ids = {id(node): f"t{i}" for i, node in enumerate(nodes)}
     op_style = {"shape": "ellipse", "fontsize": "11", "margin": "0.05,0.02", "height": "0.3", "ordering": "in"}
     implicit = False

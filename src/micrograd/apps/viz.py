@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from micrograd.apps.drawing import (
-    _FONT,
     _INSTALL_DOT,
     GraphTooLargeError,
     GraphvizNotFoundError,
-    _drawing_class,
     _import_graphviz,
     _record_text,
+    new_drawing,
 )
 from micrograd.apps.formatting import neuron_inputs, number, op_label
 from micrograd.checks import index
@@ -186,16 +185,7 @@ def draw_dot(
             len(nodes),
             max_nodes,
         )
-    graphviz = _import_graphviz()
-    if format not in graphviz.FORMATS:
-        raise ValueError(f"unknown Graphviz output format {format!r}: use e.g. 'svg', 'png' or 'pdf'")
-
-    drawing = _drawing_class()(
-        format=format,
-        graph_attr={"rankdir": rankdir, "fontname": _FONT},
-        node_attr={"fontname": _FONT, "fontsize": "12"},
-        edge_attr={"fontname": _FONT, "fontsize": "10", "color": "#555555"},
-    )
+    drawing = new_drawing(format, rankdir, "12")
     grads = [_grad_of(node) for node in nodes] if color_by_grad else []
     largest = max((abs(g) for g in grads if math.isfinite(g)), default=0.0)
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
