@@ -171,3 +171,15 @@ def test_a_recording_renders_into_a_page_only_with_a_layout():
     root, leaves = layer()
     with pytest.raises(ValueError, match="no layout"):
         render_page(record_tensor_graph(root, leaves, layout=False))
+
+
+def test_the_help_documents_the_tensor_syntax():
+    from micrograd.apps.cli import build_parser
+
+    parser = build_parser()
+    subcommands = next(a for a in parser._actions if a.dest == "command").choices
+    explore = " ".join(subcommands["explore"].format_help().split())
+    for part in ("--set 'W=[[1,2],[3,4]]' 'x=[1,-1]' b=0.5", "at most 6 x 6", "@, .T", ".sum() .mean()",
+                 "end with .sum() or .mean()"):
+        assert part in explore, part
+    assert "tensor expression" in " ".join(subcommands["graph"].format_help().split())

@@ -224,7 +224,9 @@ def _add_graph(subparsers: Subparsers) -> None:
             "Evaluate an arithmetic expression safely (numbers, names given with --set, + - * / **, "
             "and the functions tanh exp log sqrt sigmoid relu abs sin cos), backpropagate from its result, "
             "and draw the graph with every value and gradient. An expression that starts with a minus sign "
-            "goes last, after --, as in: micrograd graph --set x=1 -- '-x*2'"
+            "goes last, after --, as in: micrograd graph --set x=1 -- '-x*2'. Give --set a list and it is a "
+            "tensor expression (the syntax of 'micrograd explore --help'): each tensor is drawn as a table of "
+            "its data and grad, and broadcasting as a node of its own."
         ),
     )
     parser.add_argument("expression", help="e.g. 'tanh(x*w + b)'")
@@ -308,12 +310,12 @@ def _numbers(array: Any) -> str:
 
 def _run_tensor_graph(args: argparse.Namespace, output: Path) -> int:
     """``micrograd graph`` for a tensor expression: every tensor's array and gradient drawn."""
+    if args.color:
+        raise ValueError("--color applies to scalar expressions: a tensor's box shows its grad's numbers")
+    root, leaves = _tensor_expression(args)  # first: without NumPy, it says how to install it
     from micrograd.apps.tensorviz import keep_grads, tensor_order
     from micrograd.apps.viz import draw_dot, save_graph
 
-    if args.color:
-        raise ValueError("--color applies to scalar expressions: a tensor's box shows its grad's numbers")
-    root, leaves = _tensor_expression(args)
     keep_grads(root)
     root.backward()
     drawing = draw_dot(root, names=leaves, format="svg", rankdir=args.rankdir, show_grad=not args.no_grad,
@@ -350,8 +352,9 @@ def _add_explore(subparsers: Subparsers) -> None:
             "Tensors: give a list to --set and the expression is a tensor expression, each node shown as "
             "tables of its array and gradient, e.g. micrograd explore '(W @ x + b).tanh().sum()' "
             "--set 'W=[[1,2],[3,4]]' 'x=[1,-1]' b=0.5. Inputs are numbers, vectors [1,-1] or matrices "
-            "[[1,2],[3,4]] (finite, at most 6 x 6); besides + - * / ** and the functions there are @, "
-            ".T, methods (x.tanh()) and .sum() .mean() (.sum(0) over one dim). The result must be one "
+            "[[1,2],[3,4]] (finite, at most 6 x 6); besides + - * / ** and the functions tanh exp log sqrt "
+            "sigmoid relu abs sin cos there are @, .T, the functions as methods (x.tanh()) and .sum() .mean() "
+            "(.sum(0) over one dim). The result must be one "
             "number (backpropagation starts from it): end with .sum() or .mean()."
         ),
     )
@@ -395,9 +398,9 @@ def _run_explore(args: argparse.Namespace) -> int:
         if args.epochs is not None:
             raise ValueError("--epochs applies only with --demo")
         if has_arrays(args.assignments):
+            root, leaves = _tensor_expression(args)  # first: without NumPy, it says how to install it
             from micrograd.apps.explore.tensor_record import record_tensor_graph
 
-            root, leaves = _tensor_expression(args)
             recording = record_tensor_graph(root, leaves, title=" ".join(args.expression.split()))
             summary = f"{recording['title']} = {root.item():.10g}"
         else:
