@@ -27,6 +27,7 @@ if (graph.note) {
   byId("graph-note").hidden = false;
 }
 if (Object.keys(graph.layout.copies || {}).length) byId("copy-legend").hidden = false;
+if (graph.arrays) document.body.classList.add("arrays");  // a wider panel: its equations hold matrices
 
 // --- the graph view ---------------------------------------------------------------------------
 
