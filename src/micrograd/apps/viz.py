@@ -17,7 +17,7 @@ import math
 import sys
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from micrograd.apps.drawing import (
     _INSTALL_DOT,
@@ -166,7 +166,8 @@ def draw_dot(
             raise ValueError("color_by_grad=True draws Value graphs: a tensor's box shows its grad's numbers instead")
         from micrograd.apps.tensorviz import draw_tensor_dot
 
-        return draw_tensor_dot(root, names, format, rankdir, show_grad, index("max_nodes", max_nodes))
+        tensors = cast("Tensor | Sequence[Tensor]", root)  # _tensor_graph checked it
+        return draw_tensor_dot(tensors, names, format, rankdir, show_grad, index("max_nodes", max_nodes))
     if names is not None:
         raise TypeError("names labels the tensors of a Tensor graph; a Value carries its own label")
     roots = [root] if isinstance(root, Value) else list(root) if isinstance(root, (list, tuple)) else None
