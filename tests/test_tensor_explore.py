@@ -183,3 +183,19 @@ def test_the_help_documents_the_tensor_syntax():
                  "end with .sum() or .mean()"):
         assert part in explore, part
     assert "tensor expression" in " ".join(subcommands["graph"].format_help().split())
+
+
+def test_two_inputs_broadcast_against_each_other_each_sum_back_their_own_axis():
+    variables = parse_array_assignments(["a=[[1],[2]]", "c=[1,2,3]"])
+    root, leaves = evaluate_tensor("(a * c).sum()", variables)
+    recording = record_tensor_graph(root, leaves, layout=False)
+    names = {node["id"]: node["name"] for node in recording["nodes"]}
+    terms = {names[t["parent"]]: t for step in recording["backward"] for t in step.get("terms", [])}
+    a_text, (a_g, a_sum) = pieces(terms["a"]["update"])
+    c_text, (c_g, c_sum) = pieces(terms["c"]["update"])
+    assert terms["a"]["derivative"] == "broadcasting copied a along axis 1, so its grad adds up the copies' grads"
+    assert a_text.startswith("a.grad += sum over axis 1 of ") and c_text.startswith("c.grad += sum over axis 0 of ")
+    assert np.array_equal(a_sum, a_g.sum(axis=1, keepdims=True)) and np.array_equal(c_sum, c_g.sum(axis=0)[None])
+    assert np.array_equal(a_sum, leaves["a"].grad) and np.array_equal(c_sum[0], leaves["c"].grad)
+    # ∂/∂a Σ aᵢcⱼ = Σ c in each row; ∂/∂c = Σ a in each column
+    assert leaves["a"].grad.tolist() == [[1.0 + 2 + 3]] * 2 and leaves["c"].grad.tolist() == [1.0 + 2] * 3

@@ -140,7 +140,8 @@ def _update(node: Tensor, k: int, g: np.ndarray, contribution: np.ndarray,
             f"{head}{other}ᵀ @ {n}.grad = ", np.swapaxes(a, -1, -2), " @ ", g, " = ", contribution)
     if isinstance(op, Expand):
         summed = sum_text(summed_axes(parents[0].shape, node.shape), node.ndim)
-        return f"broadcasting copied {p} along the new axes, so its grad adds up the copies' grads", _equation(
+        along = summed.split(" over ", 1)[1]
+        return f"broadcasting copied {p} along {along}, so its grad adds up the copies' grads", _equation(
             f"{head}{summed} of {n}.grad = {summed.split(' over')[0]} of ", g, " = ", contribution)
     if isinstance(op, (Sum, Mean)):
         share = f", divided by {op.n}" if isinstance(op, Mean) else ""
