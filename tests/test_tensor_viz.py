@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("numpy", reason='tensors need NumPy: pip install "micrograd[numpy]"')
 pytest.importorskip("graphviz", reason='drawing needs the graphviz package: pip install "micrograd[viz]"')
 
+from micrograd.apps.expression import ExpressionError  # noqa: E402
 from micrograd.apps.tensor_expression import evaluate_tensor, parse_array_assignments  # noqa: E402
 from micrograd.apps.tensorviz import SHOW_VALUES_UP_TO, keep_grads, tensor_order  # noqa: E402
 from micrograd.apps.viz import draw_dot, save_graph  # noqa: E402
@@ -156,3 +157,49 @@ def test_tensor_graphs_render_and_save(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = save_graph(draw_dot(root, names=leaves), tmp_path / "t.svg").read_text()
     assert "broadcast ()→(2,)" in svg and "&#45;2.0000" in svg
+
+
+# --- the catalogue rows (docs/errors.md, "tensor drawings and the explorer") --------------
+
+
+def _record(output):
+    from micrograd.apps.explore.tensor_record import record_tensor_graph
+
+    return record_tensor_graph(output, layout=False)
+
+
+def _leaf(*shape):
+    import numpy as np
+
+    return Tensor(np.ones(shape), requires_grad=True)
+
+
+CATALOGUE = [
+    ("draw a tensor with color_by_grad", lambda: draw_dot(_leaf(2) * 2, color_by_grad=True), ValueError,
+     "color_by_grad=True draws Value graphs: a tensor's box shows its grad's numbers instead"),
+    ("draw a Value with names", lambda: draw_dot(Value(1.0), names={"W": _leaf(1)}), TypeError,
+     "names labels the tensors of a Tensor graph; a Value carries its own label"),
+    ("names that map to a number", lambda: draw_dot(_leaf(1) * 2, names={"W": 1.0}), TypeError,
+     "names maps names (str) to Tensors of the graph, got 'W': float"),
+    ("record a tensor of shape (2, 2) as the output", lambda: _record(_leaf(2, 2) * 2), ExpressionError,
+     "the result has shape (2, 2): backpropagation starts from one number; end the expression with .sum() or .mean()"),
+    ("record a graph holding a (7, 2) tensor", lambda: _record(_leaf(7, 2).sum()), ValueError,
+     "c₁ has shape (7, 2): the explorer shows arrays of at most 2 dims and 6 × 6 numbers"),
+    ("record a number", lambda: _record(1.0), TypeError, "record_tensor_graph expects a Tensor, got float"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [c[1:] for c in CATALOGUE], ids=[c[0] for c in CATALOGUE])
+def test_catalogue(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_every_case_is_a_row_of_the_catalogue_page():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "errors.md").read_text(encoding="utf-8")
+    section = page.split("### tensor drawings and the explorer", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    rows = re.findall(r"^\| (.+?) \| `(\w+)` \| `(.+)` \|$", section, flags=re.M)
+    assert rows == [(what, error.__name__, message) for what, _, error, message in CATALOGUE]
