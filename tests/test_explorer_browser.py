@@ -242,3 +242,128 @@ def test_training_view_follows_the_slider(tmp_path, open_page):
     screenshot = page.screenshot(full_page=True)
     (tmp_path / "explorer-training.png").write_bytes(screenshot)
     not_blank(screenshot)
+
+
+# --- tensors: tables of arrays ------------------------------------------------------------
+
+
+def shown_number(x: float) -> str:
+    """How the page writes a number: 4 decimals, or scientific notation where that would hide it."""
+    from micrograd.apps.formatting import number as page_number
+
+    return page_number(float(x))
+
+
+def tensor_layer():
+    """tanh(3 W @ x + b) summed: b, a single number, is broadcast over the rows."""
+    from micrograd.tensor import Tensor
+
+    leaves = {"W": Tensor([[1.0, 2.0, -0.5], [3.0, -4.0, 0.25]], requires_grad=True),
+              "x": Tensor([0.5, -1.0, 2.0], requires_grad=True), "b": Tensor(0.1, requires_grad=True)}
+    return (3 * (leaves["W"] @ leaves["x"]) + leaves["b"]).tanh().sum(), leaves
+
+
+def cells(page) -> dict[str, dict[str, list]]:
+    """Each tensor box's data and grad cells in reading order: shown texts and exact numbers."""
+    return page.eval_on_selector_all(
+        "#graph .value.tensor:not(.copy)",
+        """gs => Object.fromEntries(gs.map(g => [g.querySelector('.name').textContent, Object.fromEntries(
+            ['data', 'grad'].flatMap(kind => {
+                const cs = [...g.querySelectorAll('.cell.' + kind)];
+                return [[kind, cs.map(c => c.textContent)], [kind + '_exact', cs.map(c => c.dataset.value ?? null)]];
+            }))]))""",
+    )
+
+
+def panel_tables(page) -> list[list[float]]:
+    """The numbers of each table in the explanation panel, in reading order, row-major."""
+    return page.eval_on_selector_all(
+        "#explanation table.array",
+        "ts => ts.map(t => [...t.querySelectorAll('td')].map(td => Number(td.dataset.value)))",
+    )
+
+
+@pytest.fixture(scope="module")
+def tensor_page(tmp_path_factory):
+    pytest.importorskip("numpy")
+    from micrograd.apps.explore.tensor_record import record_tensor_graph
+    from micrograd.apps.tensorviz import keep_grads, tensor_order
+
+    root, leaves = tensor_layer()
+    recording = record_tensor_graph(root, leaves, title="a tensor layer")
+    path = write_page(recording, tmp_path_factory.mktemp("tensor") / "t.html")
+    engine, _ = tensor_layer()
+    keep_grads(engine)
+    engine.backward()
+    names = {node["id"]: node["name"] for node in recording["nodes"]}
+    return path, recording, {names[f"v{i}"]: t for i, t in enumerate(tensor_order([engine]))}
+
+
+def test_tensor_tables_show_the_engines_arrays_then_grads(tensor_page, open_page, tmp_path):
+    path, recording, engine = tensor_page
+    page, _ = open_page(path)
+    forward, backward = len(recording["forward"]), len(recording["backward"])
+    assert page.text_content("#step-label").startswith(f"step 0 of {forward + backward}")
+    start = cells(page)
+    assert set(start) == set(engine)
+    assert all(set(box["data"]) == {"?"} and set(box["grad"]) == {"?"} for box in start.values())
+
+    for _ in range(forward):
+        page.click("#next")
+    shown = cells(page)
+    for name, tensor in engine.items():
+        assert [float(v) for v in shown[name]["data_exact"]] == tensor.data.reshape(-1).tolist(), name
+        assert shown[name]["data"] == [shown_number(v) for v in tensor.data.reshape(-1)], name
+        assert set(shown[name]["grad"]) == {"?"}
+
+    for _ in range(backward):
+        page.keyboard.press("ArrowRight")
+    done = cells(page)
+    for name, tensor in engine.items():
+        if not tensor.requires_grad:  # the constant 3
+            assert set(done[name]["grad"]) == {"–"} and name == "3"
+            continue
+        assert [float(v) for v in done[name]["grad_exact"]] == tensor.grad.reshape(-1).tolist(), name
+        assert done[name]["grad"] == [shown_number(v) for v in tensor.grad.reshape(-1)], name
+    assert page.is_disabled("#next")
+
+    # the broadcast of b: its grad is the sum of the broadcast copy's grad, shown as that sum
+    names = {node["id"]: node["name"] for node in recording["nodes"]}
+    expand = next(i for i, s in enumerate(recording["backward"])
+                  if "broadcast" in s.get("rule", "") and any(names[t["parent"]] == "b" for t in s["terms"]))
+    move_slider(page, "#slider", forward + expand + 1)
+    panel = page.text_content("#explanation")
+    copy = names[recording["backward"][expand]["node"]]
+    assert f"b.grad += sum over axis 0 of {copy}.grad = sum of" in panel
+    tables = panel_tables(page)
+    assert tables[0] == engine[copy].grad.reshape(-1).tolist()  # the step's own grad
+    assert [engine[copy].grad.sum()] in tables and [engine["b"].grad.item()] in tables
+
+    # the matrix product: W.grad += g @ xᵀ with the three matrices
+    matmul = next(i for i, s in enumerate(recording["backward"]) if s.get("rule", "").startswith("@"))
+    page.click("#reset")
+    for _ in range(forward + matmul + 1):
+        page.keyboard.press("ArrowRight")
+    page.click("#back")
+    page.click("#next")
+    product = names[recording["backward"][matmul]["node"]]
+    panel = page.text_content("#explanation")
+    assert f"W.grad += {product}.grad @ " in panel
+    g, xT, contribution = panel_tables(page)[1:4]
+    assert xT == engine["x"].data.tolist() and contribution == engine["W"].grad.reshape(-1).tolist()
+    assert g == engine[product].grad.reshape(-1).tolist()
+    boxes = page.eval_on_selector_all("#graph .value.active, #graph .value.parent",
+                                      "gs => gs.map(g => g.querySelector('.name').textContent).sort()")
+    assert product in boxes and "W" in boxes
+    screenshot = page.screenshot(full_page=True)
+    (tmp_path / "explorer-tensor.png").write_bytes(screenshot)
+    not_blank(screenshot)
+
+
+def test_tensor_page_plays_with_space(tensor_page, open_page):
+    path, _, _ = tensor_page
+    page, _ = open_page(path)
+    page.keyboard.press(" ")
+    page.wait_for_function("document.getElementById('slider').value !== '0'", timeout=5000)
+    page.keyboard.press(" ")
+    assert page.text_content("#play") == "▶ Play"

@@ -81,3 +81,38 @@ def test_agreement_with_pytorch_is_as_the_readme_states(torch_module):
         torch.tanh(xt).backward()
         slopes.append(abs(x.grad - xt.grad.item()) / abs(xt.grad.item()))
     assert max(slopes) <= 1e-13
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
+def test_the_tensor_explore_example_shows_the_steps_the_readme_quotes(tmp_path):
+    pytest.importorskip("numpy", reason='tensors need NumPy: pip install "micrograd[numpy]"')
+    from micrograd.apps.cli import main
+
+    expression, values = re.search(r"`micrograd explore '([^']+)' --set ('W[^`]+)`", README).groups()
+    out = tmp_path / "explore.html"
+    assert main(["explore", expression, "--set", *(v.strip("'") for v in values.split()), "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    matmul = re.search(r"for `@`, `([^`]+) =`", README).group(1)
+    broadcast = re.search(r"\(`(b\.grad \+= sum over axis 0 of [^`]+)`\)", README).group(1)
+    reshape = re.search(r"around `@` \(`([^`]+)`\)", README).group(1)
+    assert f'"text":"{matmul} = "' in page
+    assert f'"text":"{broadcast} = sum of "' in page
+    assert f'"op_text":"{reshape}"' in page
+
+
+@pytest.mark.torch
+def test_the_tensor_explore_example_has_pytorchs_grads_exactly(torch_module):
+    pytest.importorskip("numpy")
+    from micrograd.apps.explore.tensor_record import record_tensor_graph
+    from micrograd.apps.tensor_expression import evaluate_tensor, parse_array_assignments
+
+    assert "For this example the grads\nare exactly PyTorch float64's." in README
+    expression, values = re.search(r"`micrograd explore '([^']+)' --set ('W[^`]+)`", README).groups()
+    variables = parse_array_assignments([v.strip("'") for v in values.split()])
+    root, leaves = evaluate_tensor(expression, variables)
+    record_tensor_graph(root, leaves, layout=False)  # its totals are backward()'s, checked exactly
+    torch = torch_module
+    reference = {name: torch.tensor(v, dtype=torch.float64, requires_grad=True) for name, v in variables.items()}
+    (reference["W"] @ reference["x"] + reference["b"]).tanh().sum().backward()
+    for name, leaf in leaves.items():
+        assert leaf.grad.tolist() == reference[name].grad.tolist(), name

@@ -25,11 +25,12 @@ from micrograd.apps.expression import MAX_LENGTH, ExpressionError, evaluate
 WORDS = ("", " ", "-", "--", "0", "-1", "1", "2", "1e999", "nan", "inf", "-inf", "0x10", "1.5", "two", "x", "x=",
          "=1", "x=1", "x=nan", "w=2", "é=1", "a b", "\t", "None", "__import__('os')", "moons", "sine", "spirals",
          "digits", "names", "nope", "svg", "g.svg", "g.dot", "g.jpeg", "missing/g.svg", "LR", "XX", "'", '"', "\\",
-         "-e", "--x")
+         "-e", "--x", "x=[1,-1]", "w=[[1,2],[3,4]]", "x=[[1],[2,3]]", "x=[True]", "x=[nan]", "w=[1e999]")
 DEMO_FLAGS = ("--epochs", "--lr", "--seed", "--out", "--quiet", "--eager", "--bogus", "-o")
 GRAPH_FLAGS = ("--set", "-o", "--output", "--rankdir", "--no-grad", "--color", "--max-nodes", "--bogus", "-x")
 EXPLORE_FLAGS = ("--set", "--demo", "--epochs", "--snapshots", "-o", "--output", "--port", "--bogus")
-EXPRESSIONS = ("1if x", "0x1for", "x+\udc85", "x\n+", "x", "x*w", "tanh(x", "x.y", "lambda: 1", "[i for i in x]",
+EXPRESSIONS = ("(w @ x).sum()", "x.tanh().sum()", "w.T", "x.sum(5)",
+               "1if x", "0x1for", "x+\udc85", "x\n+", "x", "x*w", "tanh(x", "x.y", "lambda: 1", "[i for i in x]",
                "10**10**10", "(" * 300 + "x" + ")" * 300,
                "__import__('os').system('touch ran')", "open('f').read()", "x +* 2", "exp(exp(exp(x)))",
                "x if x else 1")
@@ -164,6 +165,29 @@ CLI_CATALOGUE = [
      "the names demo's seed must be an integer >= 0 (a tensor Generator's seed), got -1"),
     ("micrograd demo digits --epochs 1000001", ["demo", "digits", "--epochs", "1000001"], 2,
      "epochs must be a positive int up to 1,000,000, got 1000001"),
+    # tensor expressions: inputs written as lists
+    ("micrograd explore 'W.sum()' --set 'W=[[1,2],[3]]'", ["explore", "W.sum()", "--set", "W=[[1,2],[3]]"], 2,
+     "W is ragged: W[0] has 2 numbers but W[1] has 1; every row needs the same length"),
+    ("micrograd explore 'W.sum()' --set 'W=[1,True]'", ["explore", "W.sum()", "--set", "W=[1,True]"], 2,
+     "W[1] is True (a bool): True and False are not numbers in micrograd; write 1 or 0"),
+    ("micrograd explore 'W.sum()' --set 'W=[1,nan]'", ["explore", "W.sum()", "--set", "W=[1,nan]"], 2,
+     "W[1] is nan: the inputs must be finite numbers"),
+    ("micrograd explore 'W.sum()' --set 'W=[1,1e999]'", ["explore", "W.sum()", "--set", "W=[1,1e999]"], 2,
+     "W[1], 1e999, is too large for a float"),
+    ("micrograd explore 'W.sum()' --set 'W=[1,2,3,4,5,6,7]'", ["explore", "W.sum()", "--set", "W=[1,2,3,4,5,6,7]"],
+     2, "W has shape (7,), too large to show: an input has at most 6 rows and 6 columns"),
+    ("micrograd explore 'W.sum()' --set 'W=[[[1]]]'", ["explore", "W.sum()", "--set", "W=[[[1]]]"], 2,
+     "W has more than two levels of brackets: the inputs are numbers, vectors [1,2] or matrices [[1,2],[3,4]]"),
+    ("micrograd explore 'W*2' --set 'W=[1,2]'", ["explore", "W*2", "--set", "W=[1,2]"], 2,
+     "the result has shape (2,): backpropagation starts from one number; end the expression with .sum() or .mean()"),
+    ("micrograd explore '(W @ x).sum()' --set 'W=[[1,2],[3,4]]' 'x=[1,2,3]'",
+     ["explore", "(W @ x).sum()", "--set", "W=[[1,2],[3,4]]", "x=[1,2,3]"], 2,
+     "column 2: W @ x: @ cannot multiply shapes (2, 2) and (3,): the last dim of the first (2) must equal the length "
+     "of the second (3)"),
+    ("micrograd explore 'log(W).sum()' --set 'W=[1,-2]'", ["explore", "log(W).sum()", "--set", "W=[1,-2]"], 2,
+     "column 1: log(W) is not finite everywhere (inf or nan): the explorer and the drawings need finite numbers"),
+    ("micrograd graph 'W.sum()' --set 'W=[1,2]' --color", ["graph", "W.sum()", "--set", "W=[1,2]", "--color"], 2,
+     "--color applies to scalar expressions: a tensor's box shows its grad's numbers"),
     ("micrograd demo toy --out <a 300-character name>", ["demo", "toy", "--out", LONG_NAME], 3,
      f"cannot write to --out directory '{LONG_NAME}': File name too long"),
     ("micrograd demo toy --out /proc/x", ["demo", "toy", "--out", "/proc/x"], 3,
@@ -193,6 +217,8 @@ def _refused(path: str) -> bool:
 def test_cli_catalogue(tmp_path, argv, code, message):
     if any(arg.startswith("/sys/") for arg in argv) and not _refused("/sys/micrograd-probe"):
         pytest.skip("this system lets files be written in /sys")
+    if any(arg.partition("=")[2].startswith("[") for arg in argv):
+        pytest.importorskip("numpy", reason='tensor expressions need NumPy: pip install "micrograd[numpy]"')
     (tmp_path / "a_file").write_text("a file, not a directory")
     if "full.svg" in argv:
         if not Path("/dev/full").exists():

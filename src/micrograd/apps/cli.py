@@ -217,11 +217,12 @@ def _add_assignments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--set",
         dest="assignments",
-        metavar="NAME=NUMBER",
+        metavar="NAME=VALUE",
         nargs="+",
         action="extend",
         default=[],
-        help="give each name in the expression a value, e.g. --set x=2 w=-3 b=6.88",
+        help="give each name in the expression a value, e.g. --set x=2 w=-3 b=6.88; a list makes it a tensor "
+        "expression: --set 'W=[[1,2],[3,4]]' 'x=[1,-1]' b=0.5 (numbers, vectors and matrices, at most 6 x 6)",
     )
 
 
@@ -257,7 +258,9 @@ def _add_graph(subparsers: Subparsers) -> None:
             "Evaluate an arithmetic expression safely (numbers, names given with --set, + - * / **, "
             "and the functions tanh exp log sqrt sigmoid relu abs sin cos), backpropagate from its result, "
             "and draw the graph with every value and gradient. An expression that starts with a minus sign "
-            "goes last, after --, as in: micrograd graph --set x=1 -- '-x*2'"
+            "goes last, after --, as in: micrograd graph --set x=1 -- '-x*2'. Give --set a list and it is a "
+            "tensor expression (the syntax of 'micrograd explore --help'): each tensor is drawn as a table of "
+            "its data and grad, and broadcasting as a node of its own."
         ),
     )
     parser.add_argument("expression", help="e.g. 'tanh(x*w + b)'")
@@ -284,12 +287,15 @@ def _add_graph(subparsers: Subparsers) -> None:
 def _run_graph(args: argparse.Namespace) -> int:
     """Evaluate, backpropagate, draw and save; print the result and the gradients."""
     from micrograd.apps.expression import evaluate, parse_assignments
+    from micrograd.apps.tensor_expression import has_arrays
     from micrograd.apps.viz import SAVE_FORMATS, GraphTooLargeError, draw_dot, save_graph
     from micrograd.engine import topological_order
 
     output = Path(args.output)
     if output.suffix.lower().lstrip(".") not in (*SAVE_FORMATS, "gv"):
         raise ValueError(f"cannot tell the format of {args.output!r} from its suffix: use .svg, .png, .pdf or .dot")
+    if has_arrays(args.assignments):
+        return _run_tensor_graph(args, output)
     variables = parse_assignments(args.assignments)
     root = evaluate(args.expression, variables)
     root.backward()
@@ -321,6 +327,48 @@ def _run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tensor_expression(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The tensor expression, one number (backpropagation starts from it), and its named inputs."""
+    from micrograd.apps.tensor_expression import evaluate_tensor, one_number, parse_array_assignments
+
+    root, leaves = evaluate_tensor(args.expression, parse_array_assignments(args.assignments))
+    return one_number(root), leaves
+
+
+def _numbers(array: Any) -> str:
+    """An array as nested lists of its numbers, each to 10 significant digits: ``[[1, -1], [0.5, 2]]``."""
+    if array.ndim == 0:
+        return f"{float(array):.10g}"
+    return "[" + ", ".join(_numbers(part) for part in array) + "]"
+
+
+def _run_tensor_graph(args: argparse.Namespace, output: Path) -> int:
+    """``micrograd graph`` for a tensor expression: every tensor's array and gradient drawn."""
+    if args.color:
+        raise ValueError("--color applies to scalar expressions: a tensor's box shows its grad's numbers")
+    root, leaves = _tensor_expression(args)  # first: without NumPy, it says how to install it
+    from micrograd.apps.tensorviz import keep_grads, tensor_order
+    from micrograd.apps.viz import draw_dot, save_graph
+
+    keep_grads(root)
+    root.backward()
+    drawing = draw_dot(root, names=leaves, format="svg", rankdir=args.rankdir, show_grad=not args.no_grad,
+                       max_nodes=args.max_nodes)
+
+    def save() -> None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        save_graph(drawing, output)
+
+    _write(args.output, save)
+    print(f"{' '.join(args.expression.split())} = {root.item():.10g}")
+    for name, leaf in leaves.items():
+        print(f"∂/∂{name} = {_numbers(leaf.grad) if leaf.grad is not None else 'not used in the expression'}")
+    nodes = tensor_order([root])
+    operations = sum(1 for node in nodes if node._prev)
+    print(f"wrote {args.output} ({len(nodes)} tensors, {operations} operations)")
+    return 0
+
+
 @subcommand
 def _add_explore(subparsers: Subparsers) -> None:
     from micrograd.apps.demos import DEMOS
@@ -334,7 +382,14 @@ def _add_explore(subparsers: Subparsers) -> None:
             "Write one self-contained HTML page to step through the forward and backward pass of an "
             "expression, node by node, with each local rule and its numbers; or, with --demo, to watch a "
             "2-D classifier's decision boundary during training. Every number on the page comes from "
-            "micrograd's own run. Keys on the page: → next step, ← previous step, space play/pause."
+            "micrograd's own run. Keys on the page: → next step, ← previous step, space play/pause. "
+            "Tensors: give a list to --set and the expression is a tensor expression, each node shown as "
+            "tables of its array and gradient, e.g. micrograd explore '(W @ x + b).tanh().sum()' "
+            "--set 'W=[[1,2],[3,4]]' 'x=[1,-1]' b=0.5. Inputs are numbers, vectors [1,-1] or matrices "
+            "[[1,2],[3,4]] (finite, at most 6 x 6); besides + - * / ** and the functions tanh exp log sqrt "
+            "sigmoid relu abs sin cos there are @, .T, the functions as methods (x.tanh()) and .sum() .mean() "
+            "(.sum(0) over one dim). The result must be one "
+            "number (backpropagation starts from it): end with .sum() or .mean()."
         ),
     )
     parser.add_argument("expression", nargs="?", help="e.g. 'tanh(x*w + b)' (not with --demo)")
@@ -356,6 +411,7 @@ def _run_explore(args: argparse.Namespace) -> int:
     """Record, write the page, and serve it if asked."""
     from micrograd.apps.explore import record_graph, record_training, start_server, training_demo, write_page
     from micrograd.apps.expression import evaluate, parse_assignments
+    from micrograd.apps.tensor_expression import has_arrays
 
     if args.port is not None and not args.serve:
         raise ValueError("--port applies only with --serve")
@@ -375,10 +431,17 @@ def _run_explore(args: argparse.Namespace) -> int:
             raise ValueError("give an expression to explore, e.g. 'tanh(x*w + b)' --set x=2 w=-3 b=6.88, or --demo")
         if args.epochs is not None:
             raise ValueError("--epochs applies only with --demo")
-        variables = parse_assignments(args.assignments)
-        root = evaluate(args.expression, variables)
-        recording = record_graph(root, title=" ".join(args.expression.split()))
-        summary = f"{recording['title']} = {root.data:.10g}"
+        if has_arrays(args.assignments):
+            root, leaves = _tensor_expression(args)  # first: without NumPy, it says how to install it
+            from micrograd.apps.explore.tensor_record import record_tensor_graph
+
+            recording = record_tensor_graph(root, leaves, title=" ".join(args.expression.split()))
+            summary = f"{recording['title']} = {root.item():.10g}"
+        else:
+            variables = parse_assignments(args.assignments)
+            root = evaluate(args.expression, variables)
+            recording = record_graph(root, title=" ".join(args.expression.split()))
+            summary = f"{recording['title']} = {root.data:.10g}"
     path = _write(args.output, lambda: write_page(recording, args.output))
     print(summary)
     print(f"wrote {path} (open it in a browser: {path.resolve().as_uri()})", flush=True)

@@ -19,6 +19,7 @@ import math
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from micrograd.engine import Value
 
@@ -284,26 +285,35 @@ def evaluate(expression: str, variables: Mapping[str, float] | None = None) -> V
     return _build(tree.body, leaves, source, expression)
 
 
-def _build(root: ast.expr, leaves: Mapping[str, Value], source: _Source, text: str) -> Value:
-    """Turn a checked tree into Values, children first, with an explicit stack (any depth works)."""
-    results: dict[ast.expr, Value] = {}
+def _build(root: ast.expr, leaves: Mapping[str, Any], source: _Source, text: str,
+           children: Callable[[ast.expr], list[ast.expr]] | None = None,
+           apply: Callable[[ast.expr, list[Any], _Source, str], Any] | None = None,
+           constant: Callable[[int | float], Any] = Value) -> Any:  # fmt: skip
+    """Turn a checked tree into Values, children first, with an explicit stack (any depth works).
+
+    ``children``, ``apply`` and ``constant`` (a node's inputs, what it computes from them, what a
+    literal number becomes) default to this language's; the tensor expressions pass their own.
+    """
+    children = children or _children
+    apply = apply or _apply
+    results: dict[ast.expr, Any] = {}
     stack: list[tuple[ast.expr, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         literal = _literal(node)
         if literal is not None:
-            results[node] = Value(_as_number(literal, node, source, text))
+            results[node] = constant(_as_number(literal, node, source, text))
             continue
         if isinstance(node, ast.Name):
             results[node] = leaves[node.id]
             continue
-        children = _children(node)
+        inputs_of = children(node)
         if not children_done:
             stack.append((node, True))
-            stack.extend((child, False) for child in reversed(children))
+            stack.extend((child, False) for child in reversed(inputs_of))
             continue
-        inputs = [results.pop(child) for child in children]
-        results[node] = _apply(node, inputs, source, text)
+        inputs = [results.pop(child) for child in inputs_of]
+        results[node] = apply(node, inputs, source, text)
     return results[root]
 
 
@@ -349,17 +359,25 @@ def _to_number(value: object, name: str) -> float:
         raise ExpressionError(f"the value of {name} is too large for a float") from None
 
 
+def _assignment(item: str, given: dict[str, str], form: str) -> tuple[str, str]:
+    """``NAME=TEXT`` as its name (checked, and not given before) and its text; ``given`` records the item."""
+    name, equals, text = item.partition("=")
+    name, text = name.strip(), text.strip()
+    if not equals or not name or not text:
+        raise ExpressionError(f"cannot read {item!r}: write {form}")
+    _check_name(name)
+    if name in given:
+        raise ExpressionError(f"{name} is given a value twice ({given[name]} and {item})")
+    given[name] = item
+    return name, text
+
+
 def parse_assignments(items: Iterable[str]) -> dict[str, float]:
     """``["x=2", "w=-3"]`` → ``{'x': 2.0, 'w': -3.0}``, as given on the command line with ``--set``."""
     variables: dict[str, float] = {}
+    given: dict[str, str] = {}
     for item in items:
-        name, equals, text = item.partition("=")
-        name, text = name.strip(), text.strip()
-        if not equals or not name or not text:
-            raise ExpressionError(f"cannot read {item!r}: write NAME=NUMBER, e.g. x=2.0")
-        _check_name(name)
-        if name in variables:
-            raise ExpressionError(f"{name} is given a value twice ({name}={variables[name]:g} and {item})")
+        name, text = _assignment(item, given, "NAME=NUMBER, e.g. x=2.0")
         try:
             value = float(text)
         except ValueError:

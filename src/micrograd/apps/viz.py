@@ -13,19 +13,29 @@ the drawing, and its ``dot`` program (``apt-get install graphviz``,
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Hashable, Sequence
+import sys
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from micrograd.apps.formatting import dot_not_found, neuron_inputs, number, op_label
+from micrograd.apps.drawing import (
+    _INSTALL_DOT,
+    GraphTooLargeError,
+    GraphvizNotFoundError,
+    _import_graphviz,
+    _record_text,
+    new_drawing,
+)
+from micrograd.apps.formatting import neuron_inputs, number, op_label
 from micrograd.checks import index
 from micrograd.engine import Value, topological_order
 from micrograd.ops import DOT
 
 if TYPE_CHECKING:
     import graphviz
+
+    from micrograd.tensor import Tensor
 
 __all__ = [
     "draw_dot",
@@ -58,68 +68,9 @@ SAVE_FORMATS = ("svg", "png", "pdf", "dot")
 """File types :func:`save_graph` writes, by suffix (``.gv`` is accepted for ``dot``)."""
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
-_FONT = "Helvetica,Arial,sans-serif"
 _POSITIVE = (239, 138, 98)  # fill for the largest positive grad
 _NEGATIVE = (103, 169, 207)  # fill for the largest negative grad
 _NAN_FILL = "#d9d9d9"
-_INSTALL_DOT = dot_not_found("render the drawing") + "; without it, draw_dot(...).source still gives the DOT text"
-
-
-class GraphTooLargeError(ValueError):
-    """The graph has more nodes than can be drawn readably (see ``max_nodes``)."""
-
-    def __init__(self, message: str, nodes: int, limit: int) -> None:
-        super().__init__(message)
-        self.nodes = nodes
-        self.limit = limit
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """Graphviz's ``dot`` program is not installed, so a drawing cannot be rendered."""
-
-
-def _import_graphviz() -> Any:
-    try:
-        import graphviz
-    except ImportError:
-        raise ImportError(
-            'drawing graphs needs the graphviz package: pip install "micrograd[viz]" '
-            "(and Graphviz's dot program: apt-get install graphviz, or brew install graphviz)"
-        ) from None
-    return graphviz
-
-
-@functools.cache
-def _drawing_class() -> type:
-    """A ``graphviz.Digraph`` whose rendering explains how to install ``dot`` when it is missing.
-
-    Rendering inline in Jupyter, ``.pipe()``, ``.render()`` and ``.view()`` all go through
-    the two methods overridden here.
-    """
-    gv = _import_graphviz()
-
-    class Drawing(gv.Digraph):  # type: ignore[name-defined,misc]
-        def pipe(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return super().pipe(*args, **kwargs)
-            except gv.ExecutableNotFound:
-                raise GraphvizNotFoundError(_INSTALL_DOT) from None
-
-        def render(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return super().render(*args, **kwargs)
-            except gv.ExecutableNotFound:
-                raise GraphvizNotFoundError(_INSTALL_DOT) from None
-
-    Drawing.__name__ = Drawing.__qualname__ = "Digraph"
-    return Drawing
-
-
-def _record_text(text: str) -> str:
-    """Text safe inside a Graphviz record field, where ``{ } | < >`` have meanings."""
-    for special in '\\{}|<>"':
-        text = text.replace(special, "\\" + special)
-    return text
 
 
 def _grad_of(node: Value) -> float:
@@ -172,13 +123,23 @@ def repeated_uses(graph: Sequence[tuple[Hashable, Sequence[Hashable]]]) -> set[t
     return repeated
 
 
+def _tensor_graph(root: Any) -> bool:
+    """Whether ``root`` is a Tensor or a list of them (looked up without importing NumPy for Values)."""
+    module = sys.modules.get("micrograd.tensor.tensor")
+    if module is None:
+        return False
+    items = root if isinstance(root, (list, tuple)) else [root]
+    return bool(items) and all(isinstance(item, module.Tensor) for item in items)
+
+
 def draw_dot(
-    root: Value | Sequence[Value],
+    root: Value | Sequence[Value] | Tensor | Sequence[Tensor],
     format: str = "svg",
     rankdir: str = "LR",
     show_grad: bool = True,
     color_by_grad: bool = False,
     max_nodes: int = MAX_NODES,
+    names: Mapping[str, Tensor] | None = None,
 ) -> graphviz.Digraph:
     """The computation graph behind ``root`` as a ``graphviz.Digraph`` (renders inline in Jupyter).
 
@@ -191,8 +152,24 @@ def draw_dot(
     a smaller part instead (one neuron, one sample's loss), or raise the limit.
     A value used at many depths of the graph is drawn again, dashed, beside each later use
     (see :data:`MAX_USE_DEPTHS`).
+
+    ``root`` may also be a :class:`~micrograd.tensor.Tensor` (or several): each tensor is then a
+    table headed by its shape, with its numbers when small, else their min, max and mean, and
+    broadcasting is a node of its own (:mod:`micrograd.apps.tensorviz`); ``names`` labels
+    tensors (``{"W": W}``), and ``color_by_grad`` does not apply.
     Save with :func:`save_graph`, or ``draw_dot(...).render(...)``.
     """
+    if _tensor_graph(root):
+        if rankdir not in _RANKDIRS:
+            raise ValueError(f"rankdir must be one of {', '.join(map(repr, _RANKDIRS))}, got {rankdir!r}")
+        if color_by_grad:
+            raise ValueError("color_by_grad=True draws Value graphs: a tensor's box shows its grad's numbers instead")
+        from micrograd.apps.tensorviz import draw_tensor_dot
+
+        tensors = cast("Tensor | Sequence[Tensor]", root)  # _tensor_graph checked it
+        return draw_tensor_dot(tensors, names, format, rankdir, show_grad, index("max_nodes", max_nodes))
+    if names is not None:
+        raise TypeError("names labels the tensors of a Tensor graph; a Value carries its own label")
     roots = [root] if isinstance(root, Value) else list(root) if isinstance(root, (list, tuple)) else None
     if not roots or not all(isinstance(r, Value) for r in roots):
         raise TypeError(f"draw_dot expects a Value or a non-empty list of Values, got {type(root).__name__}")
@@ -209,16 +186,7 @@ def draw_dot(
             len(nodes),
             max_nodes,
         )
-    graphviz = _import_graphviz()
-    if format not in graphviz.FORMATS:
-        raise ValueError(f"unknown Graphviz output format {format!r}: use e.g. 'svg', 'png' or 'pdf'")
-
-    drawing = _drawing_class()(
-        format=format,
-        graph_attr={"rankdir": rankdir, "fontname": _FONT},
-        node_attr={"fontname": _FONT, "fontsize": "12"},
-        edge_attr={"fontname": _FONT, "fontsize": "10", "color": "#555555"},
-    )
+    drawing = new_drawing(format, rankdir, "12")
     grads = [_grad_of(node) for node in nodes] if color_by_grad else []
     largest = max((abs(g) for g in grads if math.isfinite(g)), default=0.0)
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
@@ -267,7 +235,7 @@ def draw_dot(
 def save_graph(graph: Value | Sequence[Value] | graphviz.Digraph, path: str | Path, **options: Any) -> Path:
     """Write a drawing to ``path``, its format taken from the suffix (.svg, .png, .pdf, .dot).
 
-    ``graph`` is a drawing from :func:`draw_dot`, or the Value(s) to draw (then ``options``
+    ``graph`` is a drawing from :func:`draw_dot`, or the Value(s) or Tensor(s) to draw (then ``options``
     go to :func:`draw_dot`, e.g. ``color_by_grad=True``). Returns the path written.
     """
     path = Path(path)
@@ -278,7 +246,7 @@ def save_graph(graph: Value | Sequence[Value] | graphviz.Digraph, path: str | Pa
             f"cannot tell the format of {str(path)!r} from its suffix: use one of "
             + ", ".join("." + f for f in SAVE_FORMATS)
         )
-    if isinstance(graph, (Value, list, tuple)):
+    if isinstance(graph, (Value, list, tuple)) or _tensor_graph(graph):
         drawing = draw_dot(graph, **options)
     elif options:
         raise TypeError(f"save_graph options {sorted(options)} apply only when drawing Values, not a finished drawing")

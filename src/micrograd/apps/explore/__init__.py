@@ -19,7 +19,9 @@ Graphviz's ``dot`` program lays out the graph (``apt-get install graphviz``).
 
 The parts, one idea each: :mod:`.record` (a graph's forward and backward pass as data),
 :mod:`.training` (a demo's training run), :mod:`.layout` (positions from Graphviz),
-:mod:`.page` (the HTML file) and :mod:`.server` (serving it on 127.0.0.1).
+:mod:`.page` (the HTML file) and :mod:`.server` (serving it on 127.0.0.1); and
+:mod:`.tensor_record`, the same recording for a Tensor graph, each node's array and gradient
+as tables (imported from there, since it needs NumPy and the rest does not).
 """
 
 from micrograd.apps.explore.layout import LAYOUT_TIMEOUT

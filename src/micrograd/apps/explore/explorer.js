@@ -27,6 +27,7 @@ if (graph.note) {
   byId("graph-note").hidden = false;
 }
 if (Object.keys(graph.layout.copies || {}).length) byId("copy-legend").hidden = false;
+if (graph.arrays) document.body.classList.add("arrays");  // a wider panel: its equations hold matrices
 
 // --- the graph view ---------------------------------------------------------------------------
 
@@ -75,6 +76,10 @@ function drawGraph() {
     const copies = (layout.copies || {})[node.id] || [];
     for (const box of [node.id, ...copies]) {
       const b = layout.boxes[box];
+      if (graph.arrays) {
+        parts.push(tensorBox(node, b, box !== node.id));
+        continue;
+      }
       const left = b.x - b.w / 2, top = b.y - b.h / 2, row = b.h / 3;
       parts.push('<g class="value' + (box === node.id ? "" : " copy") + '" data-node="' + node.id + '">' +
         '<rect class="box" x="' + left + '" y="' + top + '" width="' + b.w + '" height="' + b.h + '" rx="6"/>' +
@@ -90,11 +95,59 @@ function drawGraph() {
   fitGraph();
 }
 
+// A tensor's box: its name and shape, then a table of its data and one of its grad (cells filled by showStep).
+// The sizes are the recording's layout's (TABLE in micrograd/apps/explore/layout.py).
+const TABLE = { header: 26, row: 20, label: 44, gap: 8, pad: 6 };
+
+function tensorBox(node, b, copy) {
+  const left = b.x - b.w / 2, top = b.y - b.h / 2;
+  const rows = node.data_text.length, cols = node.data_text[0].length;
+  const cell = (b.w - TABLE.label - TABLE.pad) / cols;
+  const out = ['<g class="value tensor' + (copy ? " copy" : "") + '" data-node="' + node.id + '">' +
+    '<rect class="box" x="' + left + '" y="' + top + '" width="' + b.w + '" height="' + b.h + '" rx="6"/>' +
+    '<line class="sep" x1="' + left + '" x2="' + (left + b.w) + '" y1="' + (top + TABLE.header) + '" y2="' + (top + TABLE.header) + '"/>' +
+    '<text class="name" x="' + (left + TABLE.pad) + '" y="' + (top + 19) + '">' + escapeHtml(node.name) + "</text>" +
+    '<text class="shape" x="' + (left + b.w - TABLE.pad) + '" y="' + (top + 19) + '" text-anchor="end">' + escapeHtml(node.shape_text) + "</text>"];
+  for (const [k, kind] of ["data", "grad"].entries()) {
+    const y0 = top + TABLE.header + 4 + k * (rows * TABLE.row + TABLE.gap);
+    out.push('<text class="label" x="' + (left + TABLE.pad) + '" y="' + (y0 + 15) + '">' + kind + "</text>" +
+      '<rect class="grid" x="' + (left + TABLE.label - 3) + '" y="' + y0 + '" width="' + (cols * cell) + '" height="' + (rows * TABLE.row) + '"/>');
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        out.push('<text class="cell ' + kind + '" data-row="' + r + '" data-col="' + c + '" x="' +
+          (left + TABLE.label + (c + 1) * cell - TABLE.pad - 3) + '" y="' + (y0 + r * TABLE.row + 15) + '" text-anchor="end"></text>');
+      }
+    }
+  }
+  return out.join("") + "</g>";
+}
+
+// Put a table's numbers in its cells (exact ones in data-value), or `blank` in each when it has none.
+function fillCells(g, kind, exact, text, blank) {
+  for (const cell of g.querySelectorAll(".cell." + kind)) {
+    const r = Number(cell.dataset.row), c = Number(cell.dataset.col);
+    if (exact) {
+      cell.textContent = text[r][c];
+      cell.dataset.value = String(exact[r][c]);
+      const v = Number(exact[r][c]);
+      cell.setAttribute("class", "cell " + kind + (kind === "grad" && v > 0 ? " positive" : kind === "grad" && v < 0 ? " negative" : ""));
+    } else {
+      cell.textContent = blank;
+      delete cell.dataset.value;
+      cell.setAttribute("class", "cell " + kind + " pending");
+    }
+  }
+}
+
+function zerosLike(node) {
+  return { grad: node.data_text.map((row) => row.map(() => 0)), text: node.data_text.map((row) => row.map(() => "0.0000")) };
+}
+
 // Fill the box, but never shrink the text below readable: a big graph scrolls instead.
 function fitGraph() {
   const width = graph.layout.width + 16, height = graph.layout.height + 16;
   const room = byId("graph-box").clientWidth - 2;
-  const scale = Math.min(1.6, Math.max(0.7, room / width));
+  const scale = Math.min(1.6, Math.max(graph.arrays ? 1 : 0.7, room / width));  // tables need their full size
   const svg = byId("graph");
   svg.style.width = (width * scale).toFixed(1) + "px";
   svg.style.height = (height * scale).toFixed(1) + "px";
@@ -117,11 +170,16 @@ function stateAt(index) {
     if (step.kind === "forward") {
       known.add(step.node);
     } else if (step.kind === "backward") {
-      if (step.seed) for (const n of graph.nodes) grads.set(n.id, { grad: 0, text: "0.0000" });
+      if (step.seed) {
+        for (const n of graph.nodes) {
+          if (!graph.arrays) grads.set(n.id, { grad: 0, text: "0.0000" });
+          else if (!n.constant) grads.set(n.id, zerosLike(n));
+        }
+      }
       for (const u of step.updates) grads.set(u.node, { grad: u.grad, text: u.text });
     }
   }
-  return { known, grads };
+  return { known, grads, backward: index > forwardEnd };
 }
 
 let current = 0;
@@ -129,13 +187,22 @@ let current = 0;
 function showStep(index) {
   current = Math.max(0, Math.min(steps.length - 1, index));
   const step = steps[current];
-  const { known, grads } = stateAt(current);
+  const { known, grads, backward } = stateAt(current);
   const active = step.node || null;
   const parents = new Set(active && !step.seed ? nodes.get(active).parents : []);
 
   for (const g of document.querySelectorAll("#graph .value")) {
     const id = g.dataset.node;
     const node = nodes.get(id);
+    if (graph.arrays) {
+      fillCells(g, "data", known.has(id) ? node.data : null, node.data_text, "?");
+      const value = grads.get(id);
+      fillCells(g, "grad", value ? value.grad : null, value ? value.text : null, backward && node.constant ? "–" : "?");
+      g.classList.toggle("active", id === active);
+      if (id === active) keepInView(g);
+      g.classList.toggle("parent", parents.has(id));
+      continue;
+    }
     const data = g.querySelector(".data");
     const grad = g.querySelector(".grad");
     if (known.has(id)) {
@@ -182,10 +249,21 @@ function showStep(index) {
   if (current === steps.length - 1) stopPlaying();
 }
 
+// An equation of text and arrays, as a tensor recording writes its steps: each array a small table.
+function equation(pieces) {
+  return '<div class="math equation">' + pieces.map((piece) => {  // a div: a <p> cannot hold a table
+    if (!piece.array) return "<span>" + escapeHtml(piece.text) + "</span>";
+    return '<table class="array">' + piece.array.map((row, r) => "<tr>" + row.map((x, c) =>
+      '<td data-value="' + escapeHtml(String(x)) + '">' + escapeHtml(piece.text[r][c]) + "</td>").join("") + "</tr>").join("") +
+      "</table>";
+  }).join("") + "</div>";
+}
+
 function explain(step) {
   const phase = byId("phase");
   const box = byId("explanation");
   const math = (text, cls) => '<p class="math' + (cls ? " " + cls : "") + '">' + escapeHtml(text) + "</p>";
+  const show = (part) => typeof part === "string" ? math(part) : equation(part);
   if (step.kind === "start") {
     phase.textContent = "Ready";
     phase.className = "";
@@ -194,7 +272,7 @@ function explain(step) {
   } else if (step.kind === "forward") {
     phase.textContent = "Forward pass: compute " + nodes.get(step.node).name;
     phase.className = "forward";
-    box.innerHTML = math(step.text);
+    box.innerHTML = step.equation ? equation(step.equation) : math(step.text);
   } else if (step.seed) {
     phase.textContent = "Backward pass: start at the output";
     phase.className = "backward";
@@ -203,9 +281,10 @@ function explain(step) {
     phase.textContent = "Backward pass: " + nodes.get(step.node).name + " sends its grad to its inputs";
     phase.className = "backward";
     let out = math(step.text);
+    if (step.equation) out += equation(step.equation);
     if (step.rule) out += math("rule  " + step.rule, "rule");
     for (const term of step.terms) {
-      out += '<div class="term">' + math(term.derivative) + math(term.update) + math(term.total) + "</div>";
+      out += '<div class="term">' + show(term.derivative) + show(term.update) + show(term.total) + "</div>";
     }
     box.innerHTML = out;
   }

@@ -19,6 +19,23 @@ LAYOUT_TIMEOUT = 60
 _INSTALL_DOT = dot_not_found("lay out the explorer's graph")
 
 
+TABLE = {"header": 26, "row": 20, "label": 44, "gap": 8, "pad": 6, "char": 8.2}
+"""A tensor's box on the page, in points: its header (name and shape), a row of its tables, the column
+naming them (data, grad), the space between the two tables, the padding, and the width of a digit;
+the page's script draws the tables with the same numbers (``TABLE`` in explorer.js)."""
+
+
+def table_box(node: dict[str, Any]) -> tuple[float, float]:
+    """The width and height (inches) of a tensor's box: its data and grad tables under a header."""
+    rows, cols = len(node["data_text"]), len(node["data_text"][0])
+    texts = [t for table in (node["data_text"], node["grad_text"] or []) for row in table for t in row]
+    cell = TABLE["char"] * max(len(t) for t in texts) + 2 * TABLE["pad"]
+    header = TABLE["char"] * (len(node["name"]) + len(node["shape_text"]) + 3) + 2 * TABLE["pad"]
+    width = max(TABLE["label"] + cols * cell + TABLE["pad"], header)
+    height = TABLE["header"] + 2 * rows * TABLE["row"] + TABLE["gap"] + TABLE["pad"]
+    return width / 72, height / 72
+
+
 def layout(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     """Positions (points, y down) for each value box and operation ellipse, and each edge's Bézier path.
 
@@ -33,8 +50,12 @@ def layout(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     lines = ["digraph explorer {", 'rankdir=LR; nodesep=0.25; ranksep=0.45; node [fontname="Helvetica"];']
     boxes = {}
     for node in nodes:
-        chars = max(len(node["name"]), len(node["data_text"]) + 5, len(node["grad_text"]) + 5, 11)
-        boxes[node["id"]] = f"shape=box, fixedsize=true, width={0.3 + 0.13 * chars:.2f}, height=0.95, label=\"\""
+        if "shape" in node:
+            width, height = table_box(node)
+            boxes[node["id"]] = f"shape=box, fixedsize=true, width={width:.2f}, height={height:.2f}, label=\"\""
+        else:
+            chars = max(len(node["name"]), len(node["data_text"]) + 5, len(node["grad_text"]) + 5, 11)
+            boxes[node["id"]] = f"shape=box, fixedsize=true, width={0.3 + 0.13 * chars:.2f}, height=0.95, label=\"\""
         lines.append(f'{node["id"]} [{boxes[node["id"]]}];')
         if node["parents"]:
             op_width = max(0.55, 0.3 + 0.11 * len(node["op_text"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd.apps.explore.layout import layout as graph_layout
@@ -113,22 +113,27 @@ def _is_number(text: str, value: float) -> bool:
         return False
 
 
-def _names(nodes: list[Value]) -> dict[Value, str]:
+def _names(
+    nodes: list[Any],
+    label: Callable[[Any], str] = lambda node: node.label,
+    constant: Callable[[Any], str] = lambda node: f"{node.data:g}",
+) -> dict[Any, str]:
     """What the page calls each node: its label, a constant's value, n₁, n₂, … for unlabelled results,
-    and ``o`` (as in the lecture) for an unlabelled output."""
-    names: dict[Value, str] = {}
+    and ``o`` (as in the lecture) for an unlabelled output. ``label`` and ``constant`` read a node's
+    label and write a constant (a Value's by default)."""
+    names: dict[Any, str] = {}
     count = 0
     root = nodes[-1]
-    if not root.label:
-        taken = {node.label for node in nodes}
+    if not label(root):
+        taken = {label(node) for node in nodes}
         names[root] = next(name for name in ("o", "out", "output", "result") if name not in taken)
     for node in nodes:
         if node in names:
             continue
-        if node.label:
-            names[node] = node.label
+        if label(node):
+            names[node] = label(node)
         elif not node._prev:
-            names[node] = f"{node.data:g}"
+            names[node] = constant(node)
         else:
             count += 1
             names[node] = f"n{count}".translate(SUBSCRIPTS)
