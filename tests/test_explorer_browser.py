@@ -367,3 +367,107 @@ def test_tensor_page_plays_with_space(tensor_page, open_page):
     page.wait_for_function("document.getElementById('slider').value !== '0'", timeout=5000)
     page.keyboard.press(" ")
     assert page.text_content("#play") == "▶ Play"
+
+
+# --- the view follows the steps -------------------------------------------------------------------
+
+STEP_BOXES = """([active, inputs]) => {
+    const panel = document.getElementById('graph-box'), outer = panel.getBoundingClientRect();
+    const left = outer.left + panel.clientLeft, top = outer.top + panel.clientTop;
+    const rect = (selector) => {
+        const r = document.querySelector('#graph ' + selector).getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom];
+    };
+    const op = document.querySelector('#graph [data-op-of="' + active + '"].active ellipse');
+    return {view: [left, top, left + panel.clientWidth, top + panel.clientHeight],
+            active: rect('[data-box="' + active + '"] rect.box'), op: op ? rect('.op.active ellipse') : null,
+            inputs: inputs.map(box => rect('[data-box="' + box + '"] rect.box'))};
+}"""
+
+
+def inside(box: list[float], view: list[float]) -> bool:
+    """Whether ``box`` lies wholly in ``view`` (left, top, right, bottom), to within a pixel's rounding."""
+    return box[0] >= view[0] - 1 and box[1] >= view[1] - 1 and box[2] <= view[2] + 1 and box[3] <= view[3] + 1
+
+
+def fits(boxes: list[list[float]], view: list[float]) -> bool:
+    """Whether the rectangle around ``boxes`` is no wider and no taller than ``view``."""
+    return (max(b[2] for b in boxes) - min(b[0] for b in boxes) <= view[2] - view[0] - 2
+            and max(b[3] for b in boxes) - min(b[1] for b in boxes) <= view[3] - view[1] - 2)
+
+
+def scrolls(page) -> list[bool]:
+    """Whether the graph panel scrolls across and whether it scrolls down: the graph is wider, taller than it."""
+    return page.eval_on_selector("#graph-box", "p => [p.scrollWidth > p.clientWidth, p.scrollHeight > p.clientHeight]")
+
+
+def check_every_step_in_view(page, graph: dict) -> tuple[int, int]:
+    """Step through the page: the active box (with its operation) is always in the graph panel's view; so are
+    the boxes feeding its operation when they all fit in the panel with it, and when they do not, at least
+    one of them if one fits. How many steps showed all their inputs and how many had too many to show."""
+    nodes = {node["id"]: node for node in graph["nodes"]}
+    whole = crowded = 0
+    for index, step in enumerate(graph["forward"] + graph["backward"], start=1):
+        move_slider(page, "#slider", index)
+        node = step["node"]
+        feeding = [] if step.get("seed") or not nodes[node]["parents"] else [
+            edge["box"] for edge in graph["layout"]["edges"] if edge["to"] == node + "_op"]
+        shown = page.evaluate(STEP_BOXES, [node, feeding])
+        view, inputs = shown["view"], shown["inputs"]
+        own = [shown["active"]] + ([shown["op"]] if shown["op"] else [])
+        where = f"step {index} ({nodes[node]['name']}): view {view}, active {own}, inputs {inputs}"
+        assert all(inside(box, view) for box in own), where
+        if fits(own + inputs, view):
+            assert all(inside(box, view) for box in inputs), where
+            whole += bool(inputs)
+        else:
+            crowded += 1
+            if any(fits([*own, box], view) for box in inputs):
+                assert any(inside(box, view) for box in inputs), where
+    return whole, crowded
+
+
+def test_the_active_node_and_its_inputs_stay_in_view_on_a_tensor_page(tmp_path, open_page):
+    pytest.importorskip("numpy")
+    from micrograd.apps.explore.tensor_record import record_tensor_graph
+    from micrograd.tensor import Tensor
+
+    leaves = {"W": Tensor([[1.0, -2.0, 0.5], [0.3, 1.0, -1.0]], requires_grad=True),
+              "X": Tensor([[1.0, 0.0], [-1.0, 2.0], [0.5, 0.5]], requires_grad=True),
+              "b": Tensor([0.1, -0.2], requires_grad=True)}
+    root = (2 * (leaves["W"] @ leaves["X"]).relu() + leaves["b"]).mean()
+    recording = record_tensor_graph(root, leaves, title="a wide tensor graph")
+    page, _ = open_page(write_page(recording, tmp_path / "wide-tensor.html"))
+    assert scrolls(page)[0]
+    whole, crowded = check_every_step_in_view(page, recording)
+    assert whole >= 8 and crowded == 0
+
+
+@pytest.fixture(scope="module")
+def network_page(tmp_path_factory):
+    """The lecture's network MLP(3, [4, 4, 1]) on one sample: wider and taller than the panel."""
+    import random
+
+    from micrograd.nn import MLP
+
+    model = MLP(3, [4, 4, 1], rng=random.Random(1))
+    x = [Value(2.0, label="x1"), Value(3.0, label="x2"), Value(-1.0, label="x3")]
+    recording = record_graph(model(x), title="the lecture's network")
+    return write_page(recording, tmp_path_factory.mktemp("network") / "network.html"), recording
+
+
+def test_the_active_node_and_its_inputs_stay_in_view_on_a_wide_scalar_page(network_page, open_page):
+    path, recording = network_page
+    page, _ = open_page(path)
+    assert scrolls(page) == [True, True]
+    whole, crowded = check_every_step_in_view(page, recording)
+    assert whole >= 20 and crowded >= 1  # the second layer's sums of 9 terms are taller than the panel
+
+
+def test_a_panel_too_small_for_all_inputs_keeps_the_active_node_and_some(network_page, open_page):
+    path, recording = network_page
+    page, _ = open_page(path)
+    page.set_viewport_size({"width": 1000, "height": 560})
+    page.wait_for_function("document.getElementById('graph-box').clientWidth < 600")
+    whole, crowded = check_every_step_in_view(page, recording)
+    assert whole >= 10 and crowded > 4

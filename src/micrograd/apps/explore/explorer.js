@@ -77,11 +77,11 @@ function drawGraph() {
     for (const box of [node.id, ...copies]) {
       const b = layout.boxes[box];
       if (graph.arrays) {
-        parts.push(tensorBox(node, b, box !== node.id));
+        parts.push(tensorBox(node, b, box));
         continue;
       }
       const left = b.x - b.w / 2, top = b.y - b.h / 2, row = b.h / 3;
-      parts.push('<g class="value' + (box === node.id ? "" : " copy") + '" data-node="' + node.id + '">' +
+      parts.push('<g class="value' + (box === node.id ? "" : " copy") + '" data-node="' + node.id + '" data-box="' + box + '">' +
         '<rect class="box" x="' + left + '" y="' + top + '" width="' + b.w + '" height="' + b.h + '" rx="6"/>' +
         '<line class="sep" x1="' + left + '" x2="' + (left + b.w) + '" y1="' + (top + row) + '" y2="' + (top + row) + '"/>' +
         '<text class="name" x="' + b.x + '" y="' + (top + row * 0.72) + '" text-anchor="middle">' + escapeHtml(node.name) + "</text>" +
@@ -99,11 +99,11 @@ function drawGraph() {
 // The sizes are the recording's layout's (TABLE in micrograd/apps/explore/layout.py).
 const TABLE = { header: 26, row: 20, label: 44, gap: 8, pad: 6 };
 
-function tensorBox(node, b, copy) {
+function tensorBox(node, b, box) {
   const left = b.x - b.w / 2, top = b.y - b.h / 2;
   const rows = node.data_text.length, cols = node.data_text[0].length;
   const cell = (b.w - TABLE.label - TABLE.pad) / cols;
-  const out = ['<g class="value tensor' + (copy ? " copy" : "") + '" data-node="' + node.id + '">' +
+  const out = ['<g class="value tensor' + (box === node.id ? "" : " copy") + '" data-node="' + node.id + '" data-box="' + box + '">' +
     '<rect class="box" x="' + left + '" y="' + top + '" width="' + b.w + '" height="' + b.h + '" rx="6"/>' +
     '<line class="sep" x1="' + left + '" x2="' + (left + b.w) + '" y1="' + (top + TABLE.header) + '" y2="' + (top + TABLE.header) + '"/>' +
     '<text class="name" x="' + (left + TABLE.pad) + '" y="' + (top + 19) + '">' + escapeHtml(node.name) + "</text>" +
@@ -153,12 +153,79 @@ function fitGraph() {
   svg.style.height = (height * scale).toFixed(1) + "px";
 }
 
-function keepInView(element) {
-  const box = byId("graph-box");
-  if (box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight) return;
-  const outer = box.getBoundingClientRect(), inner = element.getBoundingClientRect();
-  box.scrollLeft += inner.left + inner.width / 2 - (outer.left + outer.width / 2);
-  box.scrollTop += inner.top + inner.height / 2 - (outer.top + outer.height / 2);
+// Where a drawn element lies in the graph panel's scrolled content, in pixels from its top-left corner.
+function placed(element, panel) {
+  const outer = panel.getBoundingClientRect(), r = element.getBoundingClientRect();
+  const left = r.left - outer.left - panel.clientLeft + panel.scrollLeft;
+  const top = r.top - outer.top - panel.clientTop + panel.scrollTop;
+  return { left, top, right: left + r.width, bottom: top + r.height };
+}
+
+function around(a, b) {
+  return { left: Math.min(a.left, b.left), top: Math.min(a.top, b.top), right: Math.max(a.right, b.right), bottom: Math.max(a.bottom, b.bottom) };
+}
+
+function within(r, view) {
+  return r.left >= view.left - 0.5 && r.top >= view.top - 0.5 && r.right <= view.right + 0.5 && r.bottom <= view.bottom + 0.5;
+}
+
+function cutOff(r, view) {
+  const seen = r.left < view.right && r.right > view.left && r.top < view.bottom && r.bottom > view.top;
+  return seen && !within(r, view);
+}
+
+// Scroll the graph panel so the step's node is in full view with its inputs: the active box and its
+// operation first, then each input nearest first while all of them still fit in the panel. They are
+// centred where that cuts no other input's box in two, else moved as little as keeps them whole and
+// cuts the fewest. A view that already shows every box whole stays where it is.
+function keepInView(activeBox, inputBoxes) {
+  const panel = byId("graph-box");
+  const width = panel.clientWidth, height = panel.clientHeight;
+  const view = (x, y) => ({ left: x, top: y, right: x + width, bottom: y + height });
+  const active = activeBox.map((element) => placed(element, panel)).reduce(around);
+  const distance = (r) => Math.hypot((r.left + r.right - active.left - active.right) / 2, (r.top + r.bottom - active.top - active.bottom) / 2);
+  const inputs = inputBoxes.map((element) => placed(element, panel)).sort((a, b) => distance(a) - distance(b));
+  if ([active, ...inputs].every((r) => within(r, view(panel.scrollLeft, panel.scrollTop)))) return;
+  let kept = active;
+  const rest = [];
+  for (const r of inputs) {
+    const both = around(kept, r);
+    if (both.right - both.left <= width - 1 && both.bottom - both.top <= height - 1) kept = both;  // a pixel for rounding
+    else rest.push(r);
+  }
+  // Along one axis, the scroll positions to try: `kept` centred, or each other box just in or just out of
+  // view, all within the range that keeps `kept` whole (its start, when it is longer than the view) and
+  // the graph's extent.
+  function positions(start, end, size, extent, others) {
+    const lo = Math.max(0, Math.min(extent - size, end - start <= size ? Math.ceil(end - size) : Math.floor(start)));
+    const hi = Math.max(lo, Math.min(extent - size, Math.floor(start)));
+    const clamp = (x) => Math.round(Math.max(lo, Math.min(hi, x)));
+    const centred = clamp((start + end - size) / 2);
+    return { centred, all: [centred, ...others.flatMap(([a, b]) => [a, b - size, a - size, b].map(clamp))] };
+  }
+  const xs = positions(kept.left, kept.right, width, panel.scrollWidth, rest.map((r) => [r.left, r.right]));
+  const ys = positions(kept.top, kept.bottom, height, panel.scrollHeight, rest.map((r) => [r.top, r.bottom]));
+  let best = null;
+  for (const x of xs.all) {
+    for (const y of ys.all) {
+      const cuts = rest.filter((r) => cutOff(r, view(x, y))).length;
+      const moved = Math.hypot(x - xs.centred, y - ys.centred);
+      if (!best || cuts < best.cuts || (cuts === best.cuts && moved < best.moved)) best = { x, y, cuts, moved };
+    }
+  }
+  panel.scrollLeft = best.x;
+  panel.scrollTop = best.y;
+}
+
+// The active value's box and operation, and the box of each input its operation takes (a value drawn
+// again beside a later use is taken from that copy): the ones a step is about.
+function showInView(active, seed) {
+  const own = [byId("graph").querySelector('[data-box="' + active + '"] rect.box')];
+  const op = byId("graph").querySelector('[data-op-of="' + active + '"] ellipse');
+  if (op && !seed) own.push(op);
+  const feeding = seed ? [] : graph.layout.edges.filter((edge) => edge.to === active + "_op")
+    .map((edge) => byId("graph").querySelector('[data-box="' + edge.box + '"] rect.box'));
+  keepInView(own, feeding);
 }
 
 // The state after `index` steps: which values are known, each grad, and what is highlighted.
@@ -199,7 +266,6 @@ function showStep(index) {
       const value = grads.get(id);
       fillCells(g, "grad", value ? value.grad : null, value ? value.text : null, backward && node.constant ? "–" : "?");
       g.classList.toggle("active", id === active);
-      if (id === active) keepInView(g);
       g.classList.toggle("parent", parents.has(id));
       continue;
     }
@@ -226,7 +292,6 @@ function showStep(index) {
       delete g.dataset.grad;
     }
     g.classList.toggle("active", id === active);
-    if (id === active) keepInView(g);
     g.classList.toggle("parent", parents.has(id));
   }
   for (const op of document.querySelectorAll("#graph .op")) {
@@ -238,6 +303,7 @@ function showStep(index) {
     edge.classList.toggle("forward", step.kind === "forward" && Boolean(into || out));
     edge.classList.toggle("backward", step.kind === "backward" && Boolean(into || out));
   }
+  if (active) showInView(active, step.seed);
   explain(step);
   byId("slider").value = String(current);
   const label = current === 0 ? "start" : current <= forwardEnd
@@ -309,7 +375,10 @@ function togglePlay() {
 }
 
 drawGraph();
-window.addEventListener("resize", fitGraph);
+window.addEventListener("resize", () => {
+  fitGraph();
+  if (steps[current].node) showInView(steps[current].node, steps[current].seed);
+});
 byId("slider").max = String(steps.length - 1);
 byId("slider").addEventListener("input", (e) => { stopPlaying(); showStep(Number(e.target.value)); });
 byId("next").addEventListener("click", (e) => { stopPlaying(); showStep(current + 1); e.currentTarget.blur(); });
