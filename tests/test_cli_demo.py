@@ -154,6 +154,14 @@ def test_no_command_shows_the_help():
     assert "demo" in result.stdout and "usage: micrograd" in result.stdout
 
 
+def test_demo_help_says_what_the_seed_sets():
+    result = _run("demo", "--help")
+    assert result.returncode == 0
+    seed = " ".join(result.stdout.split("\n  --seed SEED", 1)[1].split("\n  --out", 1)[0].split())
+    assert seed == ("seed for the initial weights, the mini-batch order and, for names, the names it samples "
+                    "(default: the demo's)")
+
+
 def interrupt_once_training(*args: str) -> tuple[int, str, str]:
     """Run ``micrograd *args``, press Ctrl-C once the progress bar shows a loss; (exit code, stdout, stderr)."""
     process = subprocess.Popen([*MICROGRAD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -147,7 +147,8 @@ def _add_demo(subparsers: Subparsers) -> None:
     parser.add_argument("--lr", type=positive_float,
                         help="starting learning rate (default: the demo's; a decay keeps its shape)")
     parser.add_argument("--seed", type=integer,
-                        help="seed for the initial weights and the mini-batch order (default: the demo's)")
+                        help="seed for the initial weights, the mini-batch order and, for names, the names it samples "
+                        "(default: the demo's)")
     parser.add_argument("--out", default="micrograd-out", metavar="DIR",
                         help="directory for the pictures and the model file (default: ./micrograd-out)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no list of files written")
