@@ -153,12 +153,14 @@ function fitGraph() {
   svg.style.height = (height * scale).toFixed(1) + "px";
 }
 
-// Where a drawn element lies in the graph panel's scrolled content, in pixels from its top-left corner.
+// Where a drawn element lies in the graph panel's scrolled content, in pixels from its top-left corner,
+// with room for a highlighted border (drawn half outside the shape), so none of it shows as a sliver at an edge.
 function placed(element, panel) {
+  const border = 3;
   const outer = panel.getBoundingClientRect(), r = element.getBoundingClientRect();
-  const left = r.left - outer.left - panel.clientLeft + panel.scrollLeft;
-  const top = r.top - outer.top - panel.clientTop + panel.scrollTop;
-  return { left, top, right: left + r.width, bottom: top + r.height };
+  const left = r.left - outer.left - panel.clientLeft + panel.scrollLeft - border;
+  const top = r.top - outer.top - panel.clientTop + panel.scrollTop - border;
+  return { left, top, right: left + r.width + 2 * border, bottom: top + r.height + 2 * border };
 }
 
 function around(a, b) {
