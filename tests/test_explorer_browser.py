@@ -380,6 +380,7 @@ STEP_BOXES = """([active, inputs]) => {
     };
     const op = document.querySelector('#graph [data-op-of="' + active + '"].active ellipse');
     return {view: [left, top, left + panel.clientWidth, top + panel.clientHeight],
+            highlighted: [...document.querySelectorAll('#graph .value.parent')].map(g => g.dataset.box).sort(),
             active: rect('[data-box="' + active + '"] rect.box'), op: op ? rect('.op.active ellipse') : null,
             inputs: inputs.map(box => rect('[data-box="' + box + '"] rect.box'))};
 }"""
@@ -402,9 +403,10 @@ def scrolls(page) -> list[bool]:
 
 
 def check_every_step_in_view(page, graph: dict) -> tuple[int, int]:
-    """Step through the page: the active box (with its operation) is always in the graph panel's view; so are
-    the boxes feeding its operation when they all fit in the panel with it, and when they do not, at least
-    one of them if one fits. How many steps showed all their inputs and how many had too many to show."""
+    """Step through the page: the boxes feeding the active value's operation are the ones highlighted as its
+    inputs; the active box (with its operation) is always in the graph panel's view; so are its inputs' boxes
+    when they all fit in the panel with it, and when they do not, at least one of them if one fits.
+    How many steps showed all their inputs and how many had too many to show."""
     nodes = {node["id"]: node for node in graph["nodes"]}
     whole = crowded = 0
     for index, step in enumerate(graph["forward"] + graph["backward"], start=1):
@@ -416,6 +418,7 @@ def check_every_step_in_view(page, graph: dict) -> tuple[int, int]:
         view, inputs = shown["view"], shown["inputs"]
         own = [shown["active"]] + ([shown["op"]] if shown["op"] else [])
         where = f"step {index} ({nodes[node]['name']}): view {view}, active {own}, inputs {inputs}"
+        assert shown["highlighted"] == sorted(set(feeding)), where
         assert all(inside(box, view) for box in own), where
         if fits(own + inputs, view):
             assert all(inside(box, view) for box in inputs), where
@@ -471,3 +474,16 @@ def test_a_panel_too_small_for_all_inputs_keeps_the_active_node_and_some(network
     page.wait_for_function("document.getElementById('graph-box').clientWidth < 600")
     whole, crowded = check_every_step_in_view(page, recording)
     assert whole >= 10 and crowded > 4
+
+
+def test_of_a_value_drawn_again_the_copy_at_this_use_is_the_input_shown(tmp_path, open_page):
+    x = Value(0.5, label="x")
+    total = x
+    for _ in range(12):
+        total = total * 0.99 + x
+    recording = record_graph(total)
+    assert len(recording["layout"]["copies"]["v0"]) > 5
+    page, _ = open_page(write_page(recording, tmp_path / "copies.html"))
+    assert scrolls(page)[0]
+    whole, crowded = check_every_step_in_view(page, recording)
+    assert whole >= 20 and crowded == 0

@@ -219,15 +219,20 @@ function keepInView(activeBox, inputBoxes) {
   panel.scrollTop = best.y;
 }
 
-// The active value's box and operation, and the box of each input its operation takes (a value drawn
-// again beside a later use is taken from that copy): the ones a step is about.
+// The boxes the active value's operation takes its inputs from: of a value drawn again beside a later use,
+// the copy at this use. None at the seed, which starts the backward pass at the output.
+function inputBoxes(active, seed) {
+  if (!active || seed) return new Set();
+  return new Set(graph.layout.edges.filter((edge) => edge.to === active + "_op").map((edge) => edge.box));
+}
+
+// Bring the step's boxes into view: the active value's with its operation, and its inputs'.
 function showInView(active, seed) {
-  const own = [byId("graph").querySelector('[data-box="' + active + '"] rect.box')];
-  const op = byId("graph").querySelector('[data-op-of="' + active + '"] ellipse');
+  const svg = byId("graph");
+  const own = [svg.querySelector('[data-box="' + active + '"] rect.box')];
+  const op = svg.querySelector('[data-op-of="' + active + '"] ellipse');
   if (op && !seed) own.push(op);
-  const feeding = seed ? [] : graph.layout.edges.filter((edge) => edge.to === active + "_op")
-    .map((edge) => byId("graph").querySelector('[data-box="' + edge.box + '"] rect.box'));
-  keepInView(own, feeding);
+  keepInView(own, [...inputBoxes(active, seed)].map((box) => svg.querySelector('[data-box="' + box + '"] rect.box')));
 }
 
 // The state after `index` steps: which values are known, each grad, and what is highlighted.
@@ -258,7 +263,7 @@ function showStep(index) {
   const step = steps[current];
   const { known, grads, backward } = stateAt(current);
   const active = step.node || null;
-  const parents = new Set(active && !step.seed ? nodes.get(active).parents : []);
+  const inputs = inputBoxes(active, step.seed);
 
   for (const g of document.querySelectorAll("#graph .value")) {
     const id = g.dataset.node;
@@ -268,7 +273,7 @@ function showStep(index) {
       const value = grads.get(id);
       fillCells(g, "grad", value ? value.grad : null, value ? value.text : null, backward && node.constant ? "–" : "?");
       g.classList.toggle("active", id === active);
-      g.classList.toggle("parent", parents.has(id));
+      g.classList.toggle("parent", inputs.has(g.dataset.box));
       continue;
     }
     const data = g.querySelector(".data");
@@ -294,13 +299,13 @@ function showStep(index) {
       delete g.dataset.grad;
     }
     g.classList.toggle("active", id === active);
-    g.classList.toggle("parent", parents.has(id));
+    g.classList.toggle("parent", inputs.has(g.dataset.box));
   }
   for (const op of document.querySelectorAll("#graph .op")) {
     op.classList.toggle("active", op.dataset.opOf === active && !step.seed);
   }
   for (const edge of document.querySelectorAll("#graph .edge")) {
-    const into = active && !step.seed && (edge.dataset.to === active + "_op" && parents.has(edge.dataset.from));
+    const into = active && !step.seed && edge.dataset.to === active + "_op";
     const out = active && !step.seed && edge.dataset.from === active + "_op";
     edge.classList.toggle("forward", step.kind === "forward" && Boolean(into || out));
     edge.classList.toggle("backward", step.kind === "backward" && Boolean(into || out));
