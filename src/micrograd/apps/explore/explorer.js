@@ -176,21 +176,21 @@ function cutOff(r, view) {
   return seen && !within(r, view);
 }
 
-// Scroll the graph panel so the step's node is in full view with its inputs: the active box and its
-// operation first, then each input nearest first while all of them still fit in the panel. They are
-// centred where that cuts no other input's box in two, else moved as little as keeps them whole and
-// cuts the fewest. A view that already shows every box whole stays where it is.
-function keepInView(activeBox, inputBoxes) {
+// Scroll the graph panel so the step's node is in full view with its inputs: `own` (the active value's box
+// and its operation's ellipse) first, then each of `inputs` nearest first while all of them still fit in
+// the panel. They are centred where that cuts no other input's box in two, else placed as near the centre
+// as cuts the fewest. A view that already shows every box whole stays where it is.
+function keepInView(own, inputs) {
   const panel = byId("graph-box");
   const width = panel.clientWidth, height = panel.clientHeight;
   const view = (x, y) => ({ left: x, top: y, right: x + width, bottom: y + height });
-  const active = activeBox.map((element) => placed(element, panel)).reduce(around);
+  const active = own.map((element) => placed(element, panel)).reduce(around);
   const distance = (r) => Math.hypot((r.left + r.right - active.left - active.right) / 2, (r.top + r.bottom - active.top - active.bottom) / 2);
-  const inputs = inputBoxes.map((element) => placed(element, panel)).sort((a, b) => distance(a) - distance(b));
-  if ([active, ...inputs].every((r) => within(r, view(panel.scrollLeft, panel.scrollTop)))) return;
+  const feeding = inputs.map((element) => placed(element, panel)).sort((a, b) => distance(a) - distance(b));
+  if ([active, ...feeding].every((r) => within(r, view(panel.scrollLeft, panel.scrollTop)))) return;
   let kept = active;
   const rest = [];
-  for (const r of inputs) {
+  for (const r of feeding) {
     const both = around(kept, r);
     if (both.right - both.left <= width - 1 && both.bottom - both.top <= height - 1) kept = both;  // a pixel for rounding
     else rest.push(r);
@@ -203,7 +203,7 @@ function keepInView(activeBox, inputBoxes) {
     const hi = Math.max(lo, Math.min(extent - size, Math.floor(start)));
     const clamp = (x) => Math.round(Math.max(lo, Math.min(hi, x)));
     const centred = clamp((start + end - size) / 2);
-    return { centred, all: [centred, ...others.flatMap(([a, b]) => [a, b - size, a - size, b].map(clamp))] };
+    return { centred, all: new Set([centred, ...others.flatMap(([a, b]) => [a, b - size, a - size, b].map(clamp))]) };
   }
   const xs = positions(kept.left, kept.right, width, panel.scrollWidth, rest.map((r) => [r.left, r.right]));
   const ys = positions(kept.top, kept.bottom, height, panel.scrollHeight, rest.map((r) => [r.top, r.bottom]));
