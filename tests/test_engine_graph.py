@@ -18,23 +18,16 @@ def _reference_order(roots: list[Value], leaves: bool) -> list[Value]:
     order: list[Value] = []
     seen: set[Value] = set()
 
-    def visit(node: Value) -> None:
-        for parent in node._prev:
-            if parent not in seen:
-                seen.add(parent)
-                if parent._prev:
-                    visit(parent)
-                elif leaves:
-                    order.append(parent)
-        order.append(node)
+    def visit(inputs: tuple[Value, ...] | list[Value]) -> None:  # the roots are the inputs of a stand-in
+        for node in inputs:
+            if node not in seen:
+                seen.add(node)
+                if node._prev:
+                    visit(node._prev)
+                if node._prev or leaves:
+                    order.append(node)
 
-    for root in roots:
-        if root not in seen:
-            seen.add(root)
-            if root._prev:
-                visit(root)
-            elif leaves:
-                order.append(root)
+    visit(roots)
     return order
 
 
