@@ -81,3 +81,15 @@ def test_agreement_with_pytorch_is_as_the_readme_states(torch_module):
         torch.tanh(xt).backward()
         slopes.append(abs(x.grad - xt.grad.item()) / abs(xt.grad.item()))
     assert max(slopes) <= 1e-13
+
+
+def test_the_paused_collector_loop_trains_and_gives_the_collector_back():
+    import gc
+
+    block = next(b for b in python_blocks() if "collector_paused()" in b)
+    namespace: dict = {}
+    exec(block, namespace)
+    assert gc.isenabled()
+    model, X, y = namespace["model"], namespace["X"], namespace["y"]
+    after = sum((1 - yi * model(x)).relu().data for x, yi in zip(X, y)) / len(X)
+    assert after < namespace["loss"].data  # the last update lowered the loss it was computed from
