@@ -270,7 +270,7 @@ class Value:
             raise TypeError(f"_prev must be a tuple of Values, got {describe(inputs, 60)}")
         keep_parents(self, inputs)
 
-    _prev = property(parents_of, _set_prev, doc=parents_of.__doc__ + " (kept in two slots: see micrograd.graph)")
+    _prev = property(parents_of, _set_prev, doc=f"{parents_of.__doc__} Kept in two slots: see micrograd.graph.")
     del _set_prev
 
     def __repr__(self) -> str:
