@@ -5,7 +5,9 @@
     python benchmarks/bench_engine.py            # everything (a few minutes)
     python benchmarks/bench_engine.py --quick    # fewer rounds, chains up to 1e5
 
-W1  one training step of MLP 2-16-16-1 on 100 moons points (hinge + 1e-4·L2, SGD)
+W1  one training step of MLP 2-16-16-1 on 100 moons points (hinge + 1e-4·L2, SGD); the
+    unfused step also inside ``collector_paused()``, as a user may write it (and as ``fit``
+    runs a step of the library's own model and loss)
 W4  one epoch of the sine fit: MLP 1-16-16-1 on 121 points, full-batch MSE, SGD
 W2  a chain x = x*0.999 + 0.001 of N steps, then backward
 W3  the sum of 1e6 products a_i*b_i, then backward; bytes per node (tracemalloc)
@@ -43,6 +45,7 @@ import lecture_engine  # noqa: E402
 
 import micrograd  # noqa: E402
 from micrograd import nn  # noqa: E402
+from micrograd.collector import collector_paused  # noqa: E402
 from micrograd.data import moons, sine  # noqa: E402
 from micrograd.engine import Value, topological_order  # noqa: E402
 
@@ -83,6 +86,12 @@ def scalar_step(model, X, y, lr=0.01):
     for p in model.parameters():
         p.data -= lr * p.grad
     return loss.data
+
+
+def paused_step(model, X, y):
+    """The same step with Python's cyclic collector paused around it, by the user's choice."""
+    with collector_paused():
+        return scalar_step(model, X, y)
 
 
 def torch_step_factory(X, y):
@@ -178,6 +187,9 @@ def moons_engines() -> dict:
     unfused = nn.MLP(2, [16, 16, 1], fused=False)
     engines["micrograd eager, unfused"] = lambda: scalar_step(unfused, X, y)
     random.seed(1337)
+    unfused_paused = nn.MLP(2, [16, 16, 1], fused=False)
+    engines["micrograd eager, unfused, collector paused"] = lambda: paused_step(unfused_paused, X, y)
+    random.seed(1337)
     fused = nn.MLP(2, [16, 16, 1])
     engines["micrograd eager, fused"] = lambda: scalar_step(fused, X, y)
     random.seed(1337)
@@ -263,10 +275,10 @@ def sine_engines() -> dict:
 def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
     print(title)
     has_torch = any("PyTorch" in name for name in results)
-    header = f"    {'engine':42} {'ms/step':>9} {'× faster than baseline':>24}"
+    header = f"    {'engine':44} {'ms/step':>9} {'× faster than baseline':>24}"
     print(header + ("  time vs PyTorch" if has_torch else ""))
     for name, r in results.items():
-        line = f"    {name:42} {r['ms']:9.3f} {r['vs first']:23.1f}x"
+        line = f"    {name:44} {r['ms']:9.3f} {r['vs first']:23.1f}x"
         if has_torch:
             line += f" {r['vs last']:16.2f}"
         print(line)

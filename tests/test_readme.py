@@ -116,3 +116,15 @@ def test_the_tensor_explore_example_has_pytorchs_grads_exactly(torch_module):
     (reference["W"] @ reference["x"] + reference["b"]).tanh().sum().backward()
     for name, leaf in leaves.items():
         assert leaf.grad.tolist() == reference[name].grad.tolist(), name
+
+
+def test_the_paused_collector_loop_trains_and_gives_the_collector_back():
+    import gc
+
+    block = next(b for b in python_blocks() if "collector_paused()" in b)
+    namespace: dict = {}
+    exec(block, namespace)
+    assert gc.isenabled()
+    model, X, y = namespace["model"], namespace["X"], namespace["y"]
+    after = sum((1 - yi * model(x)).relu().data for x, yi in zip(X, y)) / len(X)
+    assert after < namespace["loss"].data  # the last update lowered the loss it was computed from

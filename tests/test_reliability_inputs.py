@@ -127,6 +127,8 @@ CATALOGUE = [
     ("Value of a list", lambda: Value([1.0]), TypeError, r"got list"),
     ("Value of a Value", lambda: Value(Value(1.0)), TypeError, r"got a Value .*detach\(\)"),
     ("a non-string label", lambda: Value(1.0, label=5), TypeError, r"label must be a str, got int"),
+    ("`node._prev = [a, b]` (not a tuple of Values)", lambda: setattr(Value(1.0) * Value(2.0), "_prev", [Value(1.0)]),
+     TypeError, r"_prev must be a tuple of Values, got \[Value\(data=1\.0, grad=0\.0\)\]"),
     ("a `dot` node made by hand without its bias", lambda: Value(1.0, (Value(1.0), Value(2.0)), "dot"), ValueError,
      r"operation 'dot' takes an odd number of \(w\.\.\., x\.\.\., b\) input\(s\), got 2 children"),
     ("Value + str", lambda: Value(1.0) + "a", TypeError, r"unsupported operand type\(s\) for \+: 'Value' and 'str'"),

@@ -30,7 +30,7 @@ def forward_add(parents):  # a + b
 
 def backward_add(node):  # ∂/∂a = 1, ∂/∂b = 1
     g = node.grad
-    p0, p1 = node._prev
+    p0, p1 = node._p0, node._p1
     p0.grad += g
     p1.grad += g
 
@@ -42,7 +42,7 @@ def forward_sub(parents):  # a - b
 
 def backward_sub(node):  # ∂/∂a = 1, ∂/∂b = -1
     g = node.grad
-    p0, p1 = node._prev
+    p0, p1 = node._p0, node._p1
     p0.grad += g
     p1.grad += -g
 
@@ -54,7 +54,7 @@ def forward_mul(parents):  # a · b
 
 def backward_mul(node):  # ∂/∂a = b, ∂/∂b = a
     g = node.grad
-    p0, p1 = node._prev
+    p0, p1 = node._p0, node._p1
     p0.grad += g * p1.data
     p1.grad += g * p0.data
 
@@ -66,7 +66,7 @@ def forward_div(parents):  # a / b
 
 def backward_div(node):  # ∂/∂a = 1/b, ∂/∂b = -a/b²
     g = node.grad
-    p0, p1 = node._prev
+    p0, p1 = node._p0, node._p1
     p0.grad += div(g, p1.data)
     p1.grad += -g * div(div(p0.data, p1.data), p1.data)
 
@@ -78,7 +78,7 @@ def forward_neg(parents):  # -x
 
 def backward_neg(node):  # ∂/∂x = -1
     g = node.grad
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += -g
 
 
@@ -90,7 +90,7 @@ def forward_pow(parents):  # a ** b
 def backward_pow(node):  # ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (0 where a = 0, b ≥ 0)
     g = node.grad
     out = node.data
-    p0, p1 = node._prev
+    p0, p1 = node._p0, node._p1
     p0.grad += 0.0 if p1.data == 0.0 else g * (p1.data * pow(p0.data, p1.data - 1.0))
     p1.grad += g * (0.0 if p0.data == 0.0 and p1.data >= 0.0 else out * log(p0.data))
 
@@ -103,7 +103,7 @@ def forward_exp(parents):  # e^x
 def backward_exp(node):  # ∂/∂x = e^x (the output itself)
     g = node.grad
     out = node.data
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += g * out
 
 
@@ -114,7 +114,7 @@ def forward_log(parents):  # ln x
 
 def backward_log(node):  # ∂/∂x = 1/x
     g = node.grad
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += div(g, p0.data)
 
 
@@ -126,7 +126,7 @@ def forward_sqrt(parents):  # √x
 def backward_sqrt(node):  # ∂/∂x = 1 / (2√x)
     g = node.grad
     out = node.data
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += div(g, 2.0 * out)
 
 
@@ -138,7 +138,7 @@ def forward_tanh(parents):  # tanh x
 def backward_tanh(node):  # ∂/∂x = 1 - tanh²x
     g = node.grad
     out = node.data
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += g * (1.0 - out * out)
 
 
@@ -150,7 +150,7 @@ def forward_sigmoid(parents):  # σ(x) = 1 / (1 + e^-x)
 def backward_sigmoid(node):  # ∂/∂x = σ(x)·(1 - σ(x))
     g = node.grad
     out = node.data
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += g * (1.0 - out) * out
 
 
@@ -162,7 +162,7 @@ def forward_relu(parents):  # max(0, x)
 def backward_relu(node):  # ∂/∂x = 1 if x > 0 else 0 (the subgradient 0 at x = 0)
     g = node.grad
     out = node.data
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += 0.0 * out if out <= 0.0 else g
 
 
@@ -173,7 +173,7 @@ def forward_abs(parents):  # |x|
 
 def backward_abs(node):  # ∂/∂x = sign(x) (the subgradient 0 at x = 0)
     g = node.grad
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += g * sign(p0.data)
 
 
@@ -184,7 +184,7 @@ def forward_sin(parents):  # sin x
 
 def backward_sin(node):  # ∂/∂x = cos x
     g = node.grad
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += g * cos(p0.data)
 
 
@@ -195,7 +195,7 @@ def forward_cos(parents):  # cos x
 
 def backward_cos(node):  # ∂/∂x = -sin x
     g = node.grad
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += g * -sin(p0.data)
 
 
@@ -206,7 +206,7 @@ def forward_log1p(parents):  # ln(1 + x)
 
 def backward_log1p(node):  # ∂/∂x = 1 / (x + 1)
     g = node.grad
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += div(g, p0.data + 1.0)
 
 
@@ -218,7 +218,7 @@ def forward_expm1(parents):  # e^x - 1
 def backward_expm1(node):  # ∂/∂x = e^x (the output + 1)
     g = node.grad
     out = node.data
-    (p0,) = node._prev
+    p0 = node._p0
     p0.grad += g * (out + 1.0)
 
 

@@ -11,8 +11,10 @@ leaving ∂L/∂x in ``x.grad`` for every node x.
 Design notes (why it is fast and small): a node stores no closure and nothing that
 points back at itself, so a graph has no reference cycles and is freed by reference
 counting the moment it is dropped; Python's cyclic garbage collector, which dominates
-the run time of closure-based engines, has nothing to do. Nodes use ``__slots__`` and
-tuples, and the graph is sorted without recursion, so a chain a million nodes deep works.
+the run time of closure-based engines, has nothing to do. Nodes use ``__slots__`` and keep
+their parents in two of them (:mod:`micrograd.graph`), so that a node is one object for that
+collector to count, not two; the graph is sorted without recursion, so a chain a million
+nodes deep works.
 Each node of a built-in op runs its rules written out as plain Python (:mod:`micrograd._kernels`),
 not through a generic call per node.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 import importlib
 import numbers
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from operator import attrgetter
 from typing import Any
@@ -32,6 +34,7 @@ from micrograd._kernels import BACKWARD, FORWARD
 from micrograd.checks import bool_error, comparison_error, describe, is_number, too_large_error
 from micrograd.closures import ClosureOp, lecture_op, run_closure
 from micrograd.gradmode import is_grad_enabled, no_grad
+from micrograd.graph import depth_first, keep_parents, parents_of
 from micrograd.ops import (
     ABS,
     ADD,
@@ -97,7 +100,20 @@ def _node(data: float, parents: tuple[Value, ...], op: Op) -> Value:
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    node._prev = parents
+    keep_parents(node, parents)
+    node._op = op
+    return node
+
+
+def _node2(data: float, first: Value, second: Value, op: Op) -> Value:
+    """``_node`` for two parents, the arithmetic operators' case, without a tuple to take apart."""
+    if not (gradmode.recording_everywhere or gradmode.thread_mode.enabled):
+        return _leaf(data)
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node._p0 = first
+    node._p1 = second
     node._op = op
     return node
 
@@ -106,7 +122,7 @@ def _leaf(data: float) -> Value:
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    node._prev = ()
+    node._p0 = node._p1 = None
     node._op = ""
     return node
 
@@ -182,8 +198,7 @@ def _arithmetic(op: Op, name: str) -> tuple[Callable[[Value, Scalar], Value], Ca
             other = _operand(other)
             if other is None:
                 return NotImplemented
-        parents = (self, other)
-        return _node(forward(parents), parents, op)
+        return _node2(forward((self, other)), self, other, op)
 
     def reflected(self: Value, other: Scalar) -> Value:
         other = _operand(other)  # a number: Python reflects only when the left side is not a Value
@@ -216,7 +231,7 @@ class Value:
     ``a <= b <= a`` does not make ``a == b`` is the price of nodes having identity.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_op", "__dict__")
+    __slots__ = ("data", "grad", "_op", "_p0", "_p1", "__dict__")
     # __dict__: a node takes attributes of its own (an optimizer's ``p.m``, a drawing's
     # ``v._vis_color``), and a label; no dict exists until the first one is set. A node
     # then costs as many bytes as with a slot for the label and none for attributes.
@@ -224,7 +239,10 @@ class Value:
 
     data: float
     grad: Any  # a float; a Value after backward(create_graph=True)
-    _prev: tuple[Value, ...]
+    _p0: Value | tuple[Value, ...] | None
+    """The first parent (None for a leaf), or the tuple of all parents when there are more than two."""
+    _p1: Value | None
+    """The second parent, or None."""
     _op: Op | ClosureOp | str
     """An Op (a ``str`` subclass: ``node._op == '+'`` reads as in the lecture) for a node
     with parents, a :class:`ClosureOp` for one built the lecture's way, ``''`` for a leaf."""
@@ -241,11 +259,19 @@ class Value:
         if not isinstance(_op, str):
             raise TypeError(f"Value _op must be a str such as '+', got {type(_op).__name__}")
         self._op = lecture_op(_op, len(children)) if children else _op
-        self._prev = children
+        keep_parents(self, children)
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         if label:
             self.label = label
+
+    def _set_prev(self, inputs: tuple[Value, ...]) -> None:
+        if not isinstance(inputs, tuple) or not all(isinstance(p, Value) for p in inputs):
+            raise TypeError(f"_prev must be a tuple of Values, got {describe(inputs, 60)}")
+        keep_parents(self, inputs)
+
+    _prev = property(parents_of, _set_prev, doc=f"{parents_of.__doc__} Kept in two slots: see micrograd.graph.")
+    del _set_prev
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
@@ -429,12 +455,12 @@ class Value:
         if not isinstance(create_graph, bool):
             raise TypeError(f"create_graph must be True or False, got {type(create_graph).__name__}")
         order = topological_order(self)
-        leaves = [node for node in order if not node._prev]
+        leaves = [node for node in order if node._p0 is None]
         earlier = [leaf.grad for leaf in leaves]  # leaves sum this pass's contributions first, then add
         _chain_rule(order, create_graph)
         if create_graph:
             for node in order:
-                if node._prev:  # a Value grad here would refer back to its own node: keep the number
+                if node._p0 is not None:  # a Value grad here would refer back to its own node: keep the number
                     node.grad = node.grad.data
         for leaf, before in zip(leaves, earlier):
             if create_graph:
@@ -462,7 +488,7 @@ def _chain_rule(order: list[Value], create_graph: bool) -> None:
     order[-1].grad = _leaf(1.0) if create_graph else 1.0
     kernels = {} if create_graph else _float_backward
     for node in reversed(order):
-        if node._prev:
+        if node._p0 is not None:
             try:
                 kernel = kernels[type(node._op)]
             except KeyError:
@@ -498,26 +524,15 @@ def topological_order(root: Value | Sequence[Value], leaves: bool = True) -> lis
     roots = (root,) if isinstance(root, Value) else tuple(root) if isinstance(root, (list, tuple)) else None
     if roots is None or not all(isinstance(r, Value) for r in roots):
         raise TypeError(f"expected a Value or a list of Values, got {type(root).__name__}")
-    order: list[Any] = []
+    order: list[Value] = []
     visited: set[Value] = set()
-    emit, mark = order.append, visited.add
-    stack: list[tuple[Any, Iterator[Value]]] = [(None, iter(roots))]  # None: a stand-in whose parents are the roots
-    push, pop = stack.append, stack.pop
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent._prev:
-                if parent not in visited:
-                    mark(parent)
-                    push((parent, iter(parent._prev)))
-                    break
-            elif leaves and parent not in visited:
-                mark(parent)
-                emit(parent)
-        else:
-            pop()
-            emit(node)
-    order.pop()  # the stand-in
+    for node in roots:
+        if node not in visited:
+            visited.add(node)
+            if node._p0 is not None:
+                depth_first(node, order, visited, leaves)
+            elif leaves:
+                order.append(node)
     return order
 
 

@@ -23,15 +23,17 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from micrograd.checks import describe, index
+from micrograd.collector import collector_paused
 from micrograd.compiler import compile as compile_step
 from micrograd.data import MAX_SAMPLES, as_inputs, as_targets
 from micrograd.engine import Value, no_grad
 from micrograd.losses import Loss, Objective, l2_regularization, objective
+from micrograd.nn import MLP, Layer, Neuron
 from micrograd.optim import OPTIMIZERS, Optimizer, Schedule
 
 __all__ = [
@@ -401,6 +403,7 @@ class _ValueData:
             self.val_rows = as_inputs(validation[0], getattr(model, "nin", None))
             self.val_targets = as_targets(validation[1], len(self.val_rows))
         self.compute = step if step is not None else make_step(model, self.goal)
+        self.library_only = _runs_only_library_code(model, loss, step)
         self.batch_size = batch_size
         self.rng = random.Random(seed) if seed is not None else None
 
@@ -409,7 +412,8 @@ class _ValueData:
 
     def step(self, batch: list[int]) -> tuple[float, Any, Any]:
         y_batch = [self.targets[i] for i in batch]
-        loss_value, outputs = self.compute([self.rows[i] for i in batch], y_batch)
+        with collector_paused() if self.library_only else nullcontext():
+            loss_value, outputs = self.compute([self.rows[i] for i in batch], y_batch)
         return loss_value, outputs, y_batch
 
     def finite_gradients(self, params: list[Any]) -> bool:
@@ -421,6 +425,18 @@ class _ValueData:
     def evaluate(self, with_accuracy: bool) -> tuple[float, float | None]:
         result = evaluate(self.model, self.val_rows, self.val_targets, self.goal, with_accuracy=with_accuracy)
         return result.loss, result.accuracy
+
+
+def _runs_only_library_code(model: Any, loss: Any, step: StepFn | None) -> bool:
+    """Whether a step of ``fit`` (forward, loss, backward) runs micrograd's own code and nothing else.
+
+    Then the step runs with Python's cyclic collector paused (:mod:`micrograd.collector`):
+    the graph it builds has no cycles, so the collector's scans of it would find nothing,
+    and they are most of an eager step's time. A model of the user's own class, a loss
+    function or a ``step`` of the user's own may make cycles: with any of them the
+    collector runs as usual.
+    """
+    return step is None and isinstance(loss, str) and type(model) in (MLP, Layer, Neuron)
 
 
 def _is_tensor_model(model: Any) -> bool:

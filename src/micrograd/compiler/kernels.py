@@ -11,7 +11,7 @@ functions the engine calls per node:
 
     def backward_mul(node):
         g = node.grad
-        p0, p1 = node._prev
+        p0, p1 = node._p0, node._p1
         p0.grad += g * p1.data
         p1.grad += g * p0.data
 
@@ -48,6 +48,7 @@ def _fixed(op: Op, arity: int) -> str:
     """``forward_<op>(parents)`` and ``backward_<op>(node)`` for an op with ``arity`` inputs."""
     parents = [f"p{i}" for i in range(arity)]
     unpack = f"({parents[0]},)" if arity == 1 else ", ".join(parents)
+    slots = ", ".join(f"node._p{i}" for i in range(arity))  # the parents' slots (Value._prev says why)
     data = [Expr.name(f"{p}.data") for p in parents]
     value = op.forward(PYTHON, *data)
     grads = op.backward(PYTHON, Expr.name("g"), Expr.name("out"), *data)
@@ -65,7 +66,7 @@ def _fixed(op: Op, arity: int) -> str:
             f"def backward_{name}(node):  # {op.derivative}",
             "    g = node.grad",
             *(["    out = node.data"] if uses_out else []),
-            f"    {unpack} = node._prev",
+            f"    {', '.join(parents)} = {slots}",
             *(f"    {p}.grad += {_text(gr)}" for p, gr in zip(parents, grads)),
         ]
     )
