@@ -19,8 +19,9 @@ arguments of the same shape runs that code and never calls ``loss_fn`` again.
 numbers). Values the function reaches that already existed (the model's parameters)
 are *captured*: read fresh at every call, so an optimizer that updates ``p.data``
 keeps working, and their ``.grad`` receives the gradient, accumulating exactly as
-``loss.backward()`` would. Values created while tracing (``1`` in ``1 + …``) are
-constants.
+``loss.backward()`` would. (The NumPy backend keeps them in one array while it trains
+them, so that nothing is copied per call: :mod:`micrograd.compiler.held`.) Values
+created while tracing (``1`` in ``1 + …``) are constants.
 
 **Batches.** ``step(X, Y)`` runs the function on every sample and reduces: ``'mean'``
 (the default) or ``'sum'`` gives one float and the gradient of that number; ``'none'``
@@ -256,6 +257,17 @@ class _Program:
         self.layout = list(range(len(params)))
         self.function(backward=self.has_loss)  # fixes the layout: the order theta holds the parameters in
         self.params = [params[k] for k in self.layout]
+        self._held: Any = None
+
+    def held(self) -> Any:
+        """The ParameterArray of the NumPy program's parameters, holding them (None if it cannot)."""
+        if self.backend != "numpy" or not self.params:
+            return None
+        if self._held is None:
+            from micrograd.compiler.held import ParameterArray  # NumPy's side of the compiler
+
+            self._held = ParameterArray(self.params)
+        return self._held if self._held.hold() else None
 
     def aux(self, per_output: list[list[float]]) -> list[Any]:
         """Aux values per sample, from one list per aux output: numbers, or lists of numbers."""
@@ -514,12 +526,16 @@ class Compiled:
         """Forward and backward over the batch; ∂(mean or sum)/∂p is added to each p.grad."""
         np = _numpy()
         params = program.params
-        theta = np.fromiter(map(_data, params), dtype=np.float64, count=len(params))
+        held = program.held()
+        theta = held.theta if held else np.fromiter(map(_data, params), dtype=np.float64, count=len(params))
         columns = [a.T if a.ndim == 2 else a for a in arrays]  # a sample's numbers down a column
         seed = np.full(count, 1.0 / count if reduction == "mean" else 1.0)
         out, gtheta = program.function(True)(theta, *columns, seed)
-        for p, g in zip(params, gtheta.tolist()):
-            p.grad += g
+        if held:
+            held.gtheta += gtheta  # p.grad += ∂loss/∂p for every held p at once
+        else:
+            for p, g in zip(params, gtheta.tolist()):
+                p.grad += g
         if len(program.graph.outputs) == 1:
             if np.shape(out) == (count,):  # one output per sample (else one shared by all, repeated)
                 return float(out.sum()), None
@@ -547,7 +563,11 @@ class Compiled:
         run = program.function(False)
         if self.backend == "numpy":
             np = _numpy()
-            theta = np.fromiter(map(_data, program.params), dtype=np.float64, count=len(program.params))
+            held = program._held
+            if held is not None and held.holding:
+                theta = held.theta
+            else:
+                theta = np.fromiter(map(_data, program.params), dtype=np.float64, count=len(program.params))
             outs = run(theta, *(a.T if a.ndim == 2 else a for a in data))
             return [np.broadcast_to(o, (count,)).tolist() for o in outs]
         rows = run([p.data for p in program.params], *data)
