@@ -301,7 +301,10 @@ class _Program:
             from micrograd.compiler.held import ParameterArray  # NumPy's side of the compiler
 
             self._held = ParameterArray(self.params)
-        return self._held if self._held.hold() else None
+        if self._held.holding:
+            return self._held
+        with collector_paused():  # a loop over the parameters that makes no cycle
+            return self._held if self._held.hold() else None
 
     def aux(self, per_output: list[list[float]]) -> list[Any]:
         """Aux values per sample, from one list per aux output: numbers, or lists of numbers."""
