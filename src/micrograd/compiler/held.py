@@ -112,40 +112,34 @@ class ParameterArray:
                 "__qualname__": base.__qualname__,
                 "__doc__": base.__doc__,
                 "_parameter_array": self,
-                "data": property(_get_data, _set_data, doc="The number, kept in the compiled step's array."),
-                "grad": property(_get_grad, _set_grad, doc="The gradient, kept in the compiled step's array."),
+                "data": _entry("theta", "data"),
+                "grad": _entry("gtheta", "grad"),
                 "__reduce_ex__": _reduce_ex,
             }
             held = self._classes[base] = type(base.__name__, (base,), namespace)
         return held
 
 
-def _get_data(p: Any) -> float:
-    array = type(p)._parameter_array
-    return array.theta.item(array.index[id(p)])
+def _entry(vector: str, attribute: str) -> property:
+    """A held Value's ``data`` or ``grad``: its entry of the array ``theta`` or ``gtheta``.
 
+    A number goes into the array; anything else (a Value made by ``create_graph=True``)
+    ends the hold and goes into the slot, as it would for any Value.
+    """
 
-def _set_data(p: Any, value: Any) -> None:
-    array = type(p)._parameter_array
-    if isinstance(value, float) or type(value) is int:
-        array.theta[array.index[id(p)]] = value
-    else:  # not a number: the slot keeps it as it is, as for any Value
-        array.release()
-        p.data = value
+    def read(p: Any) -> float:
+        array = type(p)._parameter_array
+        return getattr(array, vector).item(array.index[id(p)])
 
+    def write(p: Any, value: Any) -> None:
+        array = type(p)._parameter_array
+        if isinstance(value, float) or type(value) is int:
+            getattr(array, vector)[array.index[id(p)]] = value
+        else:
+            array.release()
+            setattr(p, attribute, value)
 
-def _get_grad(p: Any) -> float:
-    array = type(p)._parameter_array
-    return array.gtheta.item(array.index[id(p)])
-
-
-def _set_grad(p: Any, value: Any) -> None:
-    array = type(p)._parameter_array
-    if isinstance(value, float) or type(value) is int:
-        array.gtheta[array.index[id(p)]] = value
-    else:  # a gradient graph's Value (create_graph=True)
-        array.release()
-        p.grad = value
+    return property(read, write, doc=f"The Value's {attribute}, kept in the compiled step's array ``{vector}``.")
 
 
 def _reduce_ex(p: Any, protocol: Any) -> Any:
