@@ -232,6 +232,8 @@ def _graph(first: list[Value], second: list[Value], args: list[tuple[str, int | 
             partner[pa] = pb
             owner[pb] = pa
             if pa._prev:
+                if type(pa._op) is ClosureOp:
+                    raise closure_error(pa, "micrograd.compile cannot write code for")
                 if len(pa._prev) != len(pb._prev) or not same_op(pa._op, pb._op):
                     raise changed
                 push((pa, pb, iter(zip(pa._prev, pb._prev))))
@@ -241,8 +243,6 @@ def _graph(first: list[Value], second: list[Value], args: list[tuple[str, int | 
         else:
             stack.pop()
             if a is not None:
-                if type(a._op) is ClosureOp:
-                    raise closure_error(a, "micrograd.compile cannot write code for")
                 index[a] = len(nodes)
                 emit(Node("op", op=a._op, inputs=tuple(map(index.__getitem__, a._prev)), label=a.label))
     for a, b in constants:  # a Value made in one trace and used in the other is no constant
