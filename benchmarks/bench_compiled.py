@@ -1,9 +1,8 @@
 """The compiled training step against PyTorch and a hand-written NumPy step, as models widen.
 
-    python benchmarks/bench_compiled.py              # widths 16, 64, 256; batches 100 to 10,000 (~2 min)
-    python benchmarks/bench_compiled.py --quick      # fewer rounds and sizes (~30 s)
-    python benchmarks/bench_compiled.py --wide       # adds 2-1024-1024-1 at batch 100 (minutes, GBs)
-    python benchmarks/bench_compiled.py --first-call # first calls: NumPy and pure Python, peak memory
+    python benchmarks/bench_compiled.py              # the whole table, widths 16 to 1024, first calls (~6 min)
+    python benchmarks/bench_compiled.py --quick      # fewer rounds and sizes, no first-call table (~30 s)
+    python benchmarks/bench_compiled.py --sizes 256x100,1024x100 --first-call  # some rows, with first calls
 
 The step timed is a user's training loop on the moons data, full batch, hinge loss
 plus 1e-4·L2 over every parameter, plain SGD:
@@ -21,8 +20,8 @@ step and the median of the per-round ratios, with their range (a shared machine'
 drifts between rounds, and a ratio within one round sees the same machine).
 
 "First call" is the time of the compiled step's first call: tracing the function twice,
-writing and loading the program, and running it once. With ``--first-call`` it is
-measured again in a fresh process for each backend (pure Python up to width 256), with
+writing and loading the program, and running it once. The full run (or ``--first-call``)
+measures it again in a fresh process for each backend (pure Python up to width 256), with
 how much the process's peak resident memory grew during the call (``VmHWM``;
 ``tracemalloc`` would slow the call down many times over).
 
@@ -186,6 +185,15 @@ def first_call_elsewhere(width: int, backend: str) -> tuple[float, float]:
     return float(seconds), float(megabytes)
 
 
+def load() -> str:
+    """The machine's load averages (other processes share its cores), where the system tells them."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
 def interleaved(steps: dict, rounds: int, budget: float) -> dict[str, list[float]]:
     """Per step, its ms per call in each round; every round times each step in turn."""
     repeats = {}
@@ -212,8 +220,7 @@ def ratio(a: list[float], b: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds and sizes")
-    parser.add_argument("--wide", action="store_true", help="add 2-1024-1024-1 at batch 100")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and sizes, no first-call table")
     parser.add_argument("--first-call", action="store_true", help="first calls of both backends, with peak memory")
     parser.add_argument("--sizes", help="only these WIDTHxBATCH, comma-separated (e.g. 1024x100,16x100)")
     parser.add_argument("--first-call-of", help=argparse.SUPPRESS)  # WIDTH:BACKEND, in a child process
@@ -226,16 +233,15 @@ def main() -> None:
         return
     rounds = args.rounds or (3 if args.quick else 9)
     budget = args.budget or (0.1 if args.quick else 0.25)
-    sizes = [(16, 100), (64, 100), (256, 100), (16, 1000), (64, 1000), (16, 10_000), (256, 10_000)]
+    sizes = [(16, 100), (64, 100), (256, 100), (1024, 100), (16, 1000), (64, 1000), (16, 10_000), (256, 10_000)]
+    first_calls = args.first_call or not (args.quick or args.sizes)
     if args.quick:
         sizes = [(16, 100), (64, 100), (16, 10_000)]
-    if args.wide:
-        sizes.insert(3, (1024, 100))
     if args.sizes:
         sizes = [(int(w), int(b)) for w, b in (size.split("x") for size in args.sizes.split(","))]
     if torch is None:
         print("PyTorch is not installed: the PyTorch column is skipped (pip install torch==2.13.0)")
-    print(f"{rounds} rounds, ~{budget:g} s of steps per timing; ratio: median over rounds (range)\n")
+    print(f"{rounds} rounds, ~{budget:g} s of steps per timing; ratio: median over rounds (range); {load()}\n")
     header = "| MLP, batch | compiled ms | PyTorch ms | hand NumPy ms | compiled ÷ PyTorch | compiled ÷ hand NumPy |"
     print(header + " first call |")
     print("|---" * 7 + "|")
@@ -262,7 +268,7 @@ def main() -> None:
             flush=True,
         )
         del steps, model
-    if args.first_call:
+    if first_calls:
         print("\n| first call, batch 100 | NumPy | pure Python | peak grew by, NumPy | pure Python |")
         print("|---" * 5 + "|")
         for width in dict.fromkeys(w for w, _ in sizes):
@@ -276,6 +282,7 @@ def main() -> None:
                 cells[0].append(f"{seconds:.2f} s")
                 cells[1].append(f"{megabytes:.0f} MB")
             print(f"| 2-{width}-{width}-1 | {' | '.join(cells[0] + cells[1])} |", flush=True)
+    print(f"\nat the end: {load()}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,14 @@ NumPy array), and a step does its arithmetic through the backend that fits the p
 (``m.div``, ``m.sqrt``, as the ops' rules do), so ``Adam(model.parameters())`` is the same
 Adam for an MLP of Values and for a tensor ``Sequential``. As in PyTorch, a tensor whose
 ``.grad`` is None (no gradient reached it) is skipped by ``step()``.
+
+The same rules step a compiled step's parameters all at once: while a compiled NumPy step
+holds its parameters in one array (:mod:`micrograd.compiler.held`) and an optimizer's
+parameters are exactly those, ``step()`` applies its rule to that array once, with its
+running buffers as arrays in the array's order, instead of looping over the Values;
+``zero_grad()`` fills the gradient array with zeros. The numbers are the same to the
+bit (the same IEEE operations, element by element), and the buffers read as lists
+(``opt.exp_avg``, ``state_dict()``) as always.
 """
 
 from __future__ import annotations
@@ -49,7 +57,6 @@ __all__ = [
 
 Schedule = Callable[[int], float]
 """A learning-rate schedule: step number k (from 0) → learning rate."""
-
 
 
 def _tensor_type() -> Any:
@@ -127,6 +134,27 @@ def _parameter_list(params: Any, owner: str) -> list[Any]:
     return params
 
 
+class _RunningBuffer:
+    """A per-parameter buffer such as ``opt.exp_avg``: a list, one entry per parameter, in their order.
+
+    While the optimizer steps a packed array the buffer is one array in that array's
+    order; reading or setting the attribute turns it back into the list first.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, opt: Optimizer | None, owner: type | None = None) -> Any:
+        if opt is None:
+            return self
+        opt._unpack()
+        return opt._running[self.name]
+
+    def __set__(self, opt: Optimizer, value: Any) -> None:
+        opt._unpack()
+        opt._running[self.name] = value
+
+
 class Optimizer:
     """What every optimizer shares: its parameters, a learning rate, ``zero_grad()`` and ``step()``.
 
@@ -139,8 +167,19 @@ class Optimizer:
     _buffers: tuple[str, ...] = ()
     _counters: tuple[str, ...] = ()
     _nullable_buffers: tuple[str, ...] = ()
+    _steps_packed = False
+    """Whether ``step()`` can apply its rule to a compiled step's whole parameter array at once."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in cls._buffers:
+            if not isinstance(getattr(cls, name, None), _RunningBuffer):
+                setattr(cls, name, _RunningBuffer(name))
 
     def __init__(self, params: Module | Iterable[Value], lr: float, maximize: bool = False) -> None:
+        self._running: dict[str, list[Any]] = {}
+        self._packed: tuple[Any, list[int]] | None = None  # (the ParameterArray, each parameter's position)
+        self._checked: tuple[Any, list[int] | None] = (None, None)
         self.params = _parameter_list(params, type(self).__name__)
         self.lr = lr
         self.maximize = bool(maximize)
@@ -163,6 +202,10 @@ class Optimizer:
         (``p.data -= lr * p.grad``): with None both would fail.
         """
         _check_set_to_none(set_to_none)
+        held = self._held_array()
+        if held is not None:
+            held.gtheta.fill(0.0)
+            return
         for p in self.params:
             if isinstance(p, Value):
                 p.grad = 0.0
@@ -225,9 +268,66 @@ class Optimizer:
         for key, value in {**counters, **buffers}.items():
             setattr(self, key, value)
 
-    def _grads(self) -> Iterator[tuple[int, Any, Any, Any]]:
+    def _held_array(self) -> Any:
+        """The compiled step's ParameterArray holding exactly this optimizer's parameters, or None."""
+        array = getattr(type(self.params[0]), "_parameter_array", None)
+        if array is None or not array.holding or len(array.params) != len(self.params):
+            return None
+        if self._checked[0] is not array:
+            index = array.index
+            positions = [index.get(id(p)) for p in self.params]
+            self._checked = (array, None if None in positions else positions)  # type: ignore[assignment]
+        return array if self._checked[1] is not None else None
+
+    def _pack(self, array: Any) -> bool:
+        """Make the running buffers one array each, in ``array``'s order; False if one cannot be
+        (some of its entries None, others numbers)."""
+        if self._packed is not None and self._packed[0] is array:
+            return True
+        self._unpack()
+        import numpy as np  # a compiled NumPy step holds the parameters, so NumPy is loaded
+
+        positions = self._checked[1]
+        packed: dict[str, list[Any]] = {}
+        for name in self._buffers:
+            values = self._running[name]
+            if all(v is None for v in values):
+                packed[name] = [None]
+                continue
+            if any(type(v) is not float for v in values):
+                return False
+            column = np.empty(len(values))
+            column[positions] = values
+            packed[name] = [column]
+        self._running.update(packed)
+        self._packed = (array, positions)  # type: ignore[assignment]
+        return True
+
+    def _unpack(self) -> None:
+        """The running buffers as lists again, one entry per parameter in the optimizer's order."""
+        if self._packed is None:
+            return
+        _, positions = self._packed
+        self._packed = None
+        for name in self._buffers:
+            (column,) = self._running[name]
+            self._running[name] = [None] * len(positions) if column is None else column[positions].tolist()
+
+    def _grads(self) -> list[tuple[int, Any, Any, Any]] | Iterator[tuple[int, Any, Any, Any]]:
         """(index, parameter, its gradient (negated when maximizing), its backend) for each
-        parameter that has a gradient: a Value's as a float, a tensor's array unless it is None."""
+        parameter that has a gradient: a Value's as a float, a tensor's array unless it is None.
+
+        When the parameters are a compiled step's held array, one item: the whole array as
+        one parameter (index 0 of the packed buffers). Call it before reading ``_running``.
+        """
+        held = self._held_array() if self._steps_packed else None
+        if held is not None and self._pack(held):
+            g = held.gtheta
+            return [(0, held.packed, -g if self.maximize else g, held.math)]
+        self._unpack()
+        return self._each_grad()
+
+    def _each_grad(self) -> Iterator[tuple[int, Any, Any, Any]]:
         for i, p in enumerate(self.params):
             g = p.grad
             if type(g) is not float:
@@ -254,6 +354,7 @@ class SGD(Optimizer):
     _hyperparameters: tuple[str, ...] = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
     _buffers: tuple[str, ...] = ("momentum_buffer",)
     _nullable_buffers: tuple[str, ...] = ("momentum_buffer",)  # None until a parameter's first momentum step
+    _steps_packed = True
 
     def __init__(
         self,
@@ -275,15 +376,18 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         self.momentum_buffer: list[float | None] = [None] * len(self.params)
 
+
     def step(self) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        for i, p, g, _ in self._grads():
+        grads = self._grads()
+        momentum_buffer = self._running["momentum_buffer"]
+        for i, p, g, _ in grads:
             if wd != 0:
                 g = g + wd * p.data
             if mu != 0:
-                buf = self.momentum_buffer[i]
+                buf = momentum_buffer[i]
                 buf = _copy(g) if buf is None else buf * mu + (1 - self.dampening) * g
-                self.momentum_buffer[i] = buf
+                momentum_buffer[i] = buf
                 g = g + mu * buf if self.nesterov else buf
             p.data = p.data - lr * g
 
@@ -301,6 +405,7 @@ class Adam(Optimizer):
     )  # fmt: skip
     _buffers: tuple[str, ...] = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     _counters: tuple[str, ...] = ("steps",)
+    _steps_packed = True
 
     def __init__(
         self,
@@ -329,23 +434,26 @@ class Adam(Optimizer):
         self.exp_avg_sq = [0.0] * len(self.params)
         self.max_exp_avg_sq = [0.0] * len(self.params)
 
+
     def step(self) -> None:
         lr, (beta1, beta2), eps, wd = self.lr, self.betas, self.eps, self.weight_decay
         self.steps += 1
         t = float(self.steps)
         step_size = lr / (1 - beta1**t)
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
-        for i, p, g, m in self._grads():
+        grads = self._grads()
+        exp_avg, exp_avg_sq, max_exp_avg_sq = (self._running[name] for name in self._buffers)
+        for i, p, g, m in grads:
             if wd != 0:
                 if self.decoupled_weight_decay:
                     p.data = p.data * (1 - lr * wd)
                 else:
                     g = g + wd * p.data
-            mean = self.exp_avg[i] = self.exp_avg[i] + (1 - beta1) * (g - self.exp_avg[i])
-            v = self.exp_avg_sq[i] = self.exp_avg_sq[i] * beta2 + (1 - beta2) * g * g
+            mean = exp_avg[i] = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
+            v = exp_avg_sq[i] = exp_avg_sq[i] * beta2 + (1 - beta2) * g * g
             if self.amsgrad:
-                largest = self.max_exp_avg_sq[i]
-                v = self.max_exp_avg_sq[i] = m.where(m.lt(largest, v), v, largest)
+                largest = max_exp_avg_sq[i]
+                v = max_exp_avg_sq[i] = m.where(m.lt(largest, v), v, largest)
             denom = m.div(m.sqrt(v), bias_correction2_sqrt) + eps
             p.data = p.data + -step_size * m.div(mean, denom)
 
@@ -378,6 +486,7 @@ class RMSprop(Optimizer):
 
     _hyperparameters: tuple[str, ...] = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
     _buffers: tuple[str, ...] = ("square_avg", "grad_avg", "momentum_buffer")
+    _steps_packed = True
 
     def __init__(
         self,
@@ -401,19 +510,22 @@ class RMSprop(Optimizer):
         self.grad_avg = [0.0] * len(self.params)
         self.momentum_buffer = [0.0] * len(self.params)
 
+
     def step(self) -> None:
         lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
-        for i, p, g, m in self._grads():
+        grads = self._grads()
+        square_avg, grad_avg, momentum_buffer = (self._running[name] for name in self._buffers)
+        for i, p, g, m in grads:
             if wd != 0:
                 g = g + wd * p.data
-            s = self.square_avg[i] = self.square_avg[i] * alpha + (1 - alpha) * g * g
+            s = square_avg[i] = square_avg[i] * alpha + (1 - alpha) * g * g
             if self.centered:
-                mean = self.grad_avg[i] = self.grad_avg[i] + (1 - alpha) * (g - self.grad_avg[i])
+                mean = grad_avg[i] = grad_avg[i] + (1 - alpha) * (g - grad_avg[i])
                 avg = m.sqrt(s - mean * mean) + eps
             else:
                 avg = m.sqrt(s) + eps
             if mu > 0:
-                buf = self.momentum_buffer[i] = self.momentum_buffer[i] * mu + m.div(g, avg)
+                buf = momentum_buffer[i] = momentum_buffer[i] * mu + m.div(g, avg)
                 p.data = p.data - lr * buf
             else:
                 p.data = p.data + -lr * m.div(g, avg)

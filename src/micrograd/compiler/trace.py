@@ -19,8 +19,9 @@ arguments of the same shape runs that code and never calls ``loss_fn`` again.
 numbers). Values the function reaches that already existed (the model's parameters)
 are *captured*: read fresh at every call, so an optimizer that updates ``p.data``
 keeps working, and their ``.grad`` receives the gradient, accumulating exactly as
-``loss.backward()`` would. Values created while tracing (``1`` in ``1 + …``) are
-constants.
+``loss.backward()`` would. (The NumPy backend keeps them in one array while it trains
+them, so that nothing is copied per call: :mod:`micrograd.compiler.held`.) Values
+created while tracing (``1`` in ``1 + …``) are constants.
 
 **Batches.** ``step(X, Y)`` runs the function on every sample and reduces: ``'mean'``
 (the default) or ``'sum'`` gives one float and the gradient of that number; ``'none'``
@@ -52,12 +53,13 @@ from typing import Any
 
 from micrograd import gradmode
 from micrograd.closures import ClosureOp, closure_error
+from micrograd.collector import collector_paused
 from micrograd.compiler.codegen import numpy_namespace, python_namespace
 from micrograd.compiler.graph import Graph, Node
 from micrograd.compiler.numpy_program import numpy_source
 from micrograd.compiler.plan import same_op
 from micrograd.compiler.python_program import python_source
-from micrograd.engine import Value, is_grad_enabled, topological_order
+from micrograd.engine import Value, is_grad_enabled
 
 __all__ = ["compile", "Compiled", "TracingWarning", "TracingError", "BACKENDS", "REDUCTIONS"]
 
@@ -195,51 +197,86 @@ def _trace(
 def _graph(first: list[Value], second: list[Value], args: list[tuple[str, int | None]]) -> tuple[Graph, list[Value]]:
     """The graph of two traces of the same function, checked to be the same graph.
 
+    One depth-first walk goes through both traces at once, from the outputs (the k-th of
+    one trace paired with the k-th of the other) to the leaves, each node paired with the
+    node in the same place of the other trace; a node met twice must meet the same partner.
+    Nodes come out in :func:`~micrograd.engine.topological_order`'s order for ``first``.
     Leaves that are the very same object in both traces existed before tracing: they are
     the captured parameters. Other leaves were made while tracing: constants.
     """
-    a_order, b_order = topological_order(first), topological_order(second)
-    a_index = {v: k for k, v in enumerate(a_order)}
-    b_index = {v: k for k, v in enumerate(b_order)}
     changed = TracingError(
         "the function builds a different graph for two samples: its Python control flow (if, "
         "loops, indexing) depends on the data, so one trace cannot stand for every sample. "
         "Run it eagerly, or express the choice with Value operations."
     )
-    if len(a_order) != len(b_order) or [a_index[v] for v in first] != [b_index[v] for v in second]:
+    if len(first) != len(second):
         raise changed
     nodes: list[Node] = []
     params: list[Value] = []
-    for a, b in zip(a_order, b_order):
-        if type(a._op) is ClosureOp:
-            raise closure_error(a, "micrograd.compile cannot write code for")
-        if a._prev:
-            inputs = tuple(a_index[p] for p in a._prev)
-            if not b._prev or not same_op(a._op, b._op):
+    constants: list[tuple[Value, Value]] = []
+    index: dict[Value, int] = {}  # a node of the first trace → its position in the graph
+    partner: dict[Value, Value] = {}  # first trace → second, for every node met
+    owner: dict[Value, Value] = {}  # second trace → first
+    stack: list[tuple[Any, Any, Any]] = [(None, None, iter(zip(first, second)))]  # a stand-in for the outputs
+    met, claimed, push, emit = partner.get, owner.get, stack.append, nodes.append  # the loop's hot calls
+    # Nodes are made with positional fields (kind, op, inputs, value, arg, item, param, label): a tenth faster.
+    while stack:
+        a, b, pairs = stack[-1]
+        for pa, pb in pairs:
+            seen = met(pa)
+            if seen is not None:
+                if seen is not pb:
+                    raise changed
+                continue
+            if claimed(pb, pa) is not pa:
                 raise changed
-            if inputs != tuple(b_index[p] for p in b._prev):
-                raise changed
-            nodes.append(Node("op", op=a._op, inputs=inputs, label=a.label))  # type: ignore[arg-type]
-        elif isinstance(a, _Placeholder):
-            if not isinstance(b, _Placeholder) or a.where != b.where:
-                raise changed
-            nodes.append(Node("input", arg=a.where[0], item=a.where[1], label=a.label))
-        elif a is b:
-            nodes.append(Node("param", param=len(params), label=a.label))
-            params.append(a)
+            partner[pa] = pb
+            owner[pb] = pa
+            if pa._prev:
+                if type(pa._op) is ClosureOp:
+                    raise closure_error(pa, "micrograd.compile cannot write code for")
+                if len(pa._prev) != len(pb._prev) or not same_op(pa._op, pb._op):
+                    raise changed
+                push((pa, pb, iter(zip(pa._prev, pb._prev))))
+                break
+            index[pa] = len(nodes)
+            emit(_leaf_node(pa, pb, params, constants, changed))
         else:
-            if b._prev or isinstance(b, _Placeholder) or a in b_index or b in a_index:
-                raise changed
-            same = a.data == b.data or (math.isnan(a.data) and math.isnan(b.data))
-            if not same:
-                raise TracingError(
-                    f"a constant of the traced function is {a.data!r} for one sample and {b.data!r} "
-                    "for another: it was computed from the data (e.g. Value(x.data)), and compiled "
-                    "code would freeze it. Keep the computation in Value operations."
-                )
-            nodes.append(Node("const", value=a.data, label=a.label))
-    outputs = [a_index[v] for v in first]
-    return Graph(nodes, outputs, args, len(params)), params
+            stack.pop()
+            if a is not None:
+                index[a] = len(nodes)
+                inputs = tuple(map(index.__getitem__, a._prev))
+                emit(Node("op", a._op, inputs, 0.0, -1, None, -1, a.label))  # type: ignore[arg-type]
+    for a, b in constants:  # a Value made in one trace and used in the other is no constant
+        if b in index or a in owner:
+            raise changed
+    return Graph(nodes, [index[v] for v in first], args, len(params)), params
+
+
+def _leaf_node(
+    a: Value, b: Value, params: list[Value], constants: list[tuple[Value, Value]], changed: Exception
+) -> Node:
+    """The graph's node for the leaf ``a`` of the first trace, ``b`` in the same place of the second."""
+    if b._prev:
+        raise changed
+    if isinstance(a, _Placeholder):
+        if not isinstance(b, _Placeholder) or a.where != b.where:
+            raise changed
+        return Node("input", arg=a.where[0], item=a.where[1], label=a.label)
+    if a is b:
+        params.append(a)
+        return Node("param", None, (), 0.0, -1, None, len(params) - 1, a.label)
+    if isinstance(b, _Placeholder):
+        raise changed
+    same = a.data == b.data or (math.isnan(a.data) and math.isnan(b.data))
+    if not same:
+        raise TracingError(
+            f"a constant of the traced function is {a.data!r} for one sample and {b.data!r} "
+            "for another: it was computed from the data (e.g. Value(x.data)), and compiled "
+            "code would freeze it. Keep the computation in Value operations."
+        )
+    constants.append((a, b))
+    return Node("const", value=a.data, label=a.label)
 
 
 class _Program:
@@ -256,6 +293,20 @@ class _Program:
         self.layout = list(range(len(params)))
         self.function(backward=self.has_loss)  # fixes the layout: the order theta holds the parameters in
         self.params = [params[k] for k in self.layout]
+        self._held: Any = None
+
+    def held(self) -> Any:
+        """The ParameterArray of the NumPy program's parameters, holding them (None if it cannot)."""
+        if self.backend != "numpy" or not self.params:
+            return None
+        if self._held is None:
+            from micrograd.compiler.held import ParameterArray  # NumPy's side of the compiler
+
+            self._held = ParameterArray(self.params)
+        if self._held.holding:
+            return self._held
+        with collector_paused():  # a loop over the parameters that makes no cycle
+            return self._held if self._held.hold() else None
 
     def aux(self, per_output: list[list[float]]) -> list[Any]:
         """Aux values per sample, from one list per aux output: numbers, or lists of numbers."""
@@ -422,10 +473,12 @@ class Compiled:
 
     def _compile(self, shapes: tuple[int | None, ...], samples: list[list[Any]]) -> _Program:
         names = [self._names[a] if a < len(self._names) else f"arg{a}" for a in range(len(shapes))]
-        first, shape = _trace(self.fn, samples[0], names, warn=True, has_aux=self.has_aux)
-        second, _ = _trace(self.fn, samples[1], names, warn=False, has_aux=self.has_aux)
-        graph, params = _graph(first, second, list(zip(names, shapes)))
-        program = _Program(graph, params, shape, self.backend, self.name)
+        with collector_paused():  # two traces of Values, no cycle among them: nothing for it to find
+            first, shape = _trace(self.fn, samples[0], names, warn=True, has_aux=self.has_aux)
+            second, _ = _trace(self.fn, samples[1], names, warn=False, has_aux=self.has_aux)
+            graph, params = _graph(first, second, list(zip(names, shapes)))
+            del first, second
+            program = _Program(graph, params, shape, self.backend, self.name)
         self._programs[shapes] = program
         return program
 
@@ -514,12 +567,16 @@ class Compiled:
         """Forward and backward over the batch; ∂(mean or sum)/∂p is added to each p.grad."""
         np = _numpy()
         params = program.params
-        theta = np.fromiter(map(_data, params), dtype=np.float64, count=len(params))
+        held = program.held()
+        theta = held.theta if held else np.fromiter(map(_data, params), dtype=np.float64, count=len(params))
         columns = [a.T if a.ndim == 2 else a for a in arrays]  # a sample's numbers down a column
         seed = np.full(count, 1.0 / count if reduction == "mean" else 1.0)
         out, gtheta = program.function(True)(theta, *columns, seed)
-        for p, g in zip(params, gtheta.tolist()):
-            p.grad += g
+        if held:
+            held.gtheta += gtheta  # p.grad += ∂loss/∂p for every held p at once
+        else:
+            for p, g in zip(params, gtheta.tolist()):
+                p.grad += g
         if len(program.graph.outputs) == 1:
             if np.shape(out) == (count,):  # one output per sample (else one shared by all, repeated)
                 return float(out.sum()), None
@@ -547,7 +604,11 @@ class Compiled:
         run = program.function(False)
         if self.backend == "numpy":
             np = _numpy()
-            theta = np.fromiter(map(_data, program.params), dtype=np.float64, count=len(program.params))
+            held = program._held
+            if held is not None and held.holding:
+                theta = held.theta
+            else:
+                theta = np.fromiter(map(_data, program.params), dtype=np.float64, count=len(program.params))
             outs = run(theta, *(a.T if a.ndim == 2 else a for a in data))
             return [np.broadcast_to(o, (count,)).tolist() for o in outs]
         rows = run([p.data for p in program.params], *data)
