@@ -153,6 +153,7 @@ def test_micrograd_explore_writes_a_tensor_page(tmp_path):
 
 @needs_dot
 def test_micrograd_graph_draws_a_tensor_expression(tmp_path):
+    pytest.importorskip("graphviz", reason='drawing needs the graphviz package: pip install "micrograd[viz]"')
     out = tmp_path / "g.dot"
     run = subprocess.run([*MICROGRAD, "graph", "(W @ x + b).sum()", "--set", "W=[[1,2],[3,4]]", "x=[1,-1]", "b=0.5",
                           "-o", str(out)], capture_output=True, text=True, timeout=120)
