@@ -57,6 +57,7 @@ from micrograd import nn  # noqa: E402
 from micrograd.collector import collector_paused  # noqa: E402
 from micrograd.data import moons, sine  # noqa: E402
 from micrograd.engine import Value, topological_order  # noqa: E402
+from micrograd.optim import SGD  # noqa: E402
 
 torch = None  # imported only in the PyTorch worker, by load_torch()
 
@@ -142,18 +143,26 @@ def compiled_moons_step(model, X, y, backend: str, lr=0.01):
     def loss_fn(x, yi):
         return (1 + -yi * model(x)).relu() + 1e-4 * sum(p * p for p in params)
 
-    step = micrograd.compile(loss_fn, backend=backend)
+    return compiled_training_step(micrograd.compile(loss_fn, backend=backend), params, X, y, backend, lr)
+
+
+def compiled_training_step(step, params, inputs, targets, backend: str, lr: float):
+    """A user's loop around a compiled step: ``opt.zero_grad(); step(X, y); opt.step()``.
+
+    micrograd's SGD, as PyTorch's step uses torch.optim.SGD: for a compiled NumPy step it
+    updates the parameters' held array at once, where a loop over 337 Values reading and
+    writing their entries would cost several times the step itself.
+    """
+    opt = SGD(params, lr=lr)
     if backend == "numpy":
         import numpy as np
 
-        X, y = np.array(X, dtype=float), np.array(y, dtype=float)
+        inputs, targets = np.array(inputs, dtype=float), np.array(targets, dtype=float)
 
     def run():
-        for p in params:
-            p.grad = 0.0
-        loss = step(X, y)
-        for p in params:
-            p.data -= lr * p.grad
+        opt.zero_grad()
+        loss = step(inputs, targets)
+        opt.step()
         return loss
 
     return run
@@ -208,20 +217,7 @@ def sine_scalar_step(model, xs, ys, lr=0.05):
 def compiled_sine_step(model, xs, ys, backend: str, lr=0.05):
     params = model.parameters()
     step = micrograd.compile(lambda x, t: (model([x]) - t) ** 2, backend=backend)
-    if backend == "numpy":
-        import numpy as np
-
-        xs, ys = np.array(xs), np.array(ys)
-
-    def run():
-        for p in params:
-            p.grad = 0.0
-        loss = step(xs, ys)
-        for p in params:
-            p.data -= lr * p.grad
-        return loss
-
-    return run
+    return compiled_training_step(step, params, xs, ys, backend, lr)
 
 
 def torch_sine_step_factory(xs, ys, lr=0.05):
