@@ -1,4 +1,4 @@
-"""Engine speed and memory, side by side in one process: the lecture-style baseline
+"""Engine speed and memory, side by side in one run: the lecture-style baseline
 (``lecture_engine.py``), micrograd eager (unfused and fused neurons), micrograd compiled
 (pure Python and NumPy) and PyTorch (if installed).
 
@@ -11,6 +11,13 @@ W1  one training step of MLP 2-16-16-1 on 100 moons points (hinge + 1e-4·L2, SG
 W4  one epoch of the sine fit: MLP 1-16-16-1 on 121 points, full-batch MSE, SGD
 W2  a chain x = x*0.999 + 0.001 of N steps, then backward
 W3  the sum of 1e6 products a_i*b_i, then backward; bytes per node (tracemalloc)
+
+Each engine runs in a process holding only what its user's program would: micrograd's
+engines and the baseline in a worker process that never imports PyTorch, PyTorch in a
+worker of its own (``_workers.py``). Every full pass of Python's cyclic garbage collector
+walks every object in the process, and a graph of Python objects triggers such passes,
+so PyTorch's ~290,000 objects in the same process would slow the engines that build one
+(the unfused moons step about twice). The parent asks one worker at a time.
 
 Each engine runs its steps back to back, as in a training loop (so each pays for its
 own garbage collection), with a full collection between engines that is not timed.
@@ -33,6 +40,7 @@ os.environ["OPENBLAS_NUM_THREADS"] = "1"  # read once, when NumPy loads OpenBLAS
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
+import importlib.util  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -42,19 +50,29 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lecture_engine  # noqa: E402
+from _workers import Worker, serve  # noqa: E402
 
 import micrograd  # noqa: E402
 from micrograd import nn  # noqa: E402
 from micrograd.collector import collector_paused  # noqa: E402
 from micrograd.data import moons, sine  # noqa: E402
 from micrograd.engine import Value, topological_order  # noqa: E402
+from micrograd.optim import SGD  # noqa: E402
 
-try:
-    import torch
-except ImportError:  # PyTorch is optional here
-    torch = None
-else:
-    torch.set_num_threads(1)
+torch = None  # imported only in the PyTorch worker, by load_torch()
+
+PROCESSES = ("micrograd's engines and the lecture-style baseline run in a worker process that never imports"
+             " PyTorch and PyTorch in one of its own, because every full garbage collection walks every object"
+             " in its process and PyTorch's would slow the engines that build graphs of Python objects.")
+
+
+def load_torch() -> None:
+    """Import PyTorch on one thread: with two on a shared machine its pool spin-waits for a busy core."""
+    global torch
+    import torch as module
+
+    module.set_num_threads(1)
+    torch = module
 
 
 def median_ms(step, repeats: int, warmup: int = 1) -> float:
@@ -125,60 +143,39 @@ def compiled_moons_step(model, X, y, backend: str, lr=0.01):
     def loss_fn(x, yi):
         return (1 + -yi * model(x)).relu() + 1e-4 * sum(p * p for p in params)
 
-    step = micrograd.compile(loss_fn, backend=backend)
+    return compiled_training_step(micrograd.compile(loss_fn, backend=backend), params, X, y, backend, lr)
+
+
+def compiled_training_step(step, params, inputs, targets, backend: str, lr: float):
+    """A user's loop around a compiled step: ``opt.zero_grad(); step(X, y); opt.step()``.
+
+    micrograd's SGD, as PyTorch's step uses torch.optim.SGD: for a compiled NumPy step it
+    updates the parameters' held array at once, where a loop over 337 Values reading and
+    writing their entries would cost several times the step itself.
+    """
+    opt = SGD(params, lr=lr)
     if backend == "numpy":
         import numpy as np
 
-        X, y = np.array(X, dtype=float), np.array(y, dtype=float)
+        inputs, targets = np.array(inputs, dtype=float), np.array(targets, dtype=float)
 
     def run():
-        for p in params:
-            p.grad = 0.0
-        loss = step(X, y)
-        for p in params:
-            p.data -= lr * p.grad
+        opt.zero_grad()
+        loss = step(inputs, targets)
+        opt.step()
         return loss
 
     return run
 
 
-def interleaved(engines: dict, rounds: int, budget_s: float = 0.05) -> dict[str, dict[str, float]]:
-    """Time every engine once per round, in turn; per engine the median ms per step over the
-    rounds, and the medians of its per-round ratios to the first engine and to the last.
-
-    Each timing runs enough steps back to back to last about ``budget_s`` (at least one),
-    after one untimed step: as in a training loop, every timed step then pays for
-    collecting the garbage its predecessor left (the lecture-style engine's cycles).
-    """
-    steps = {}
-    for name, step in engines.items():  # warm up (and trace, for compiled steps); count steps
-        gc.collect()
-        start = time.perf_counter()
-        step()
-        steps[name] = max(1, int(budget_s / max(time.perf_counter() - start, 1e-9)))
-    times: dict[str, list[float]] = {name: [] for name in engines}
-    for _ in range(rounds):
-        for name, step in engines.items():
-            gc.collect()  # nothing another engine left behind is collected on this one's time
-            step()
-            start = time.perf_counter()
-            for _ in range(steps[name]):
-                step()
-            times[name].append((time.perf_counter() - start) / steps[name] * 1e3)
-    first, last = next(iter(engines)), list(engines)[-1]
-    return {
-        name: {
-            "ms": statistics.median(ts),
-            "vs first": statistics.median(f / t for f, t in zip(times[first], ts)),
-            "vs last": statistics.median(t / r for t, r in zip(ts, times[last])),
-        }
-        for name, ts in times.items()
-    }
+def moons_data() -> tuple[list, list[int]]:
+    X, labels = moons(100, noise=0.1, seed=0)
+    return X, [2 * label - 1 for label in labels]
 
 
 def moons_engines() -> dict:
-    X, labels = moons(100, noise=0.1, seed=0)
-    y = [2 * label - 1 for label in labels]
+    """micrograd's moons steps and the baseline's, each from the same seeded weights."""
+    X, y = moons_data()
     engines = {}
     random.seed(1337)
     baseline = lecture_engine.MLP(2, [16, 16, 1])
@@ -196,9 +193,11 @@ def moons_engines() -> dict:
     engines["micrograd compiled, pure Python"] = compiled_moons_step(nn.MLP(2, [16, 16, 1]), X, y, "python")
     random.seed(1337)
     engines["micrograd compiled, NumPy"] = compiled_moons_step(nn.MLP(2, [16, 16, 1]), X, y, "numpy")
-    if torch is not None:
-        engines["PyTorch (nn.Linear, batch 100, float64)"] = torch_step_factory(X, y)
     return engines
+
+
+def torch_moons_engines() -> dict:
+    return {"PyTorch (nn.Linear, batch 100, float64)": torch_step_factory(*moons_data())}
 
 
 # --- W4: one epoch of the sine fit ---------------------------------------------------
@@ -218,20 +217,7 @@ def sine_scalar_step(model, xs, ys, lr=0.05):
 def compiled_sine_step(model, xs, ys, backend: str, lr=0.05):
     params = model.parameters()
     step = micrograd.compile(lambda x, t: (model([x]) - t) ** 2, backend=backend)
-    if backend == "numpy":
-        import numpy as np
-
-        xs, ys = np.array(xs), np.array(ys)
-
-    def run():
-        for p in params:
-            p.grad = 0.0
-        loss = step(xs, ys)
-        for p in params:
-            p.data -= lr * p.grad
-        return loss
-
-    return run
+    return compiled_training_step(step, params, xs, ys, backend, lr)
 
 
 def torch_sine_step_factory(xs, ys, lr=0.05):
@@ -252,36 +238,26 @@ def torch_sine_step_factory(xs, ys, lr=0.05):
 
     return step
 
-
 def sine_engines() -> dict:
+    """micrograd's sine epochs and the baseline's."""
     xs, ys = sine()
+
     def mlp(**kwargs):
         return nn.MLP(1, [16, 16, 1], init="scaled", rng=random.Random(1337), **kwargs)
 
     random.seed(1337)
     baseline = lecture_engine.MLP(1, [16, 16, 1])
-    engines = {
+    return {
         "lecture-style baseline": lambda: sine_scalar_step(baseline, xs, ys),
         "micrograd eager, unfused": (lambda m: lambda: sine_scalar_step(m, xs, ys))(mlp(fused=False)),
         "micrograd eager, fused": (lambda m: lambda: sine_scalar_step(m, xs, ys))(mlp()),
         "micrograd compiled, pure Python": compiled_sine_step(mlp(), xs, ys, "python"),
         "micrograd compiled, NumPy": compiled_sine_step(mlp(), xs, ys, "numpy"),
     }
-    if torch is not None:
-        engines["PyTorch (nn.Linear, batch 121, float64)"] = torch_sine_step_factory(xs, ys)
-    return engines
 
 
-def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
-    print(title)
-    has_torch = any("PyTorch" in name for name in results)
-    header = f"    {'engine':44} {'ms/step':>9} {'× faster than baseline':>24}"
-    print(header + ("  time vs PyTorch" if has_torch else ""))
-    for name, r in results.items():
-        line = f"    {name:44} {r['ms']:9.3f} {r['vs first']:23.1f}x"
-        if has_torch:
-            line += f" {r['vs last']:16.2f}"
-        print(line)
+def torch_sine_engines() -> dict:
+    return {"PyTorch (nn.Linear, batch 121, float64)": torch_sine_step_factory(*sine())}
 
 
 def compile_ms() -> float:
@@ -315,18 +291,19 @@ def torch_chain(n: int) -> None:
     y.backward()
 
 
-def w2(sizes: list[int]) -> list[tuple[int, str, str, str]]:
-    rows = []
-    for n in sizes:
-        repeats = 3 if n <= 10**5 else 1
-        ours = median_ms(lambda n=n: chain(Value, n), repeats, warmup=0)
-        try:
-            base = f"{median_ms(lambda n=n: chain(lecture_engine.Value, n), repeats, warmup=0):.1f}"
-        except RecursionError:
-            base = "RecursionError"
-        theirs = f"{median_ms(lambda n=n: torch_chain(n), repeats, warmup=0):.1f}" if torch is not None else "-"
-        rows.append((n, f"{ours:.1f}", base, theirs))
-    return rows
+
+
+def chain_ms(engine: str, n: int, repeats: int) -> float | None:
+    """Median ms of a chain of ``n`` steps and its backward; None where the engine's recursion overflows."""
+    run = {
+        "micrograd": lambda: chain(Value, n),
+        "baseline": lambda: chain(lecture_engine.Value, n),
+        "PyTorch": lambda: torch_chain(n),
+    }[engine]
+    try:
+        return median_ms(run, repeats, warmup=0)
+    except RecursionError:
+        return None
 
 
 # --- W3: a wide sum ------------------------------------------------------------------
@@ -337,6 +314,18 @@ def wide_sum(value_cls, n: int):
     b = [value_cls(1.0 - i * 1e-6) for i in range(n)]
     total = sum(ai * bi for ai, bi in zip(a, b))
     return total
+
+
+def torch_wide_sum(n: int) -> None:
+    a = [torch.tensor(i * 1e-6, dtype=torch.float64, requires_grad=True) for i in range(n)]
+    b = [torch.tensor(1.0 - i * 1e-6, dtype=torch.float64, requires_grad=True) for i in range(n)]
+    sum(ai * bi for ai, bi in zip(a, b)).backward()
+
+
+def wide_sum_ms(engine: str, n: int, repeats: int) -> float:
+    """Median ms of building the sum of ``n`` products and its backward."""
+    run = {"micrograd": lambda: wide_sum(Value, n).backward(), "PyTorch": lambda: torch_wide_sum(n)}[engine]
+    return median_ms(run, repeats, warmup=0)
 
 
 def bytes_per_node(n: int) -> tuple[float, float, int]:
@@ -354,57 +343,193 @@ def bytes_per_node(n: int) -> tuple[float, float, int]:
     return built / nodes, after / nodes, nodes
 
 
-def w3(n: int) -> dict[str, str]:
-    def ours():
-        wide_sum(Value, n).backward()
+# --- what a worker answers -----------------------------------------------------------
 
-    results = {"micrograd (ms)": f"{median_ms(ours, 3, warmup=0):.0f}"}
-    if torch is not None:
+WORKLOADS = {
+    "micrograd": {"moons": moons_engines, "sine": sine_engines},
+    "torch": {"moons": torch_moons_engines, "sine": torch_sine_engines},
+}
+_engines: dict = {}  # the worker's engines for the workload being timed, by name
 
-        def theirs():
-            a = [torch.tensor(i * 1e-6, dtype=torch.float64, requires_grad=True) for i in range(n)]
-            b = [torch.tensor(1.0 - i * 1e-6, dtype=torch.float64, requires_grad=True) for i in range(n)]
-            sum(ai * bi for ai, bi in zip(a, b)).backward()
 
-        results["PyTorch scalars (ms)"] = f"{median_ms(theirs, 1, warmup=0):.0f}"
-    built, after, nodes = bytes_per_node(n)
+def build(kind: str, workload: str) -> list[str]:
+    """Make this worker's engines for a workload (dropping the last one's); their names, in order."""
+    _engines.clear()
+    gc.collect()
+    _engines.update(WORKLOADS[kind][workload]())
+    return list(_engines)
+
+
+def first_step_s(name: str) -> float:
+    """One step before any timing (a warm-up, and a compiled step's trace); its seconds size the timed runs."""
+    gc.collect()
+    start = time.perf_counter()
+    _engines[name]()
+    return time.perf_counter() - start
+
+
+def time_steps(name: str, steps: int) -> float:
+    """Ms per step of ``steps`` steps back to back, after one untimed step.
+
+    The full collection first means nothing another engine left behind is collected on
+    this one's time; the untimed step means every timed step pays for collecting the
+    garbage its predecessor left (the lecture-style engine's cycles), as in a training loop.
+    """
+    step = _engines[name]
+    gc.collect()
+    step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return (time.perf_counter() - start) / steps * 1e3
+
+
+def about() -> dict:
+    """What this process holds and how its libraries are threaded (for the header and the tests)."""
+    return {
+        "python": sys.version.split()[0],
+        "torch loaded": "torch" in sys.modules,
+        "torch version": torch.__version__ if torch is not None else None,
+        "torch threads": torch.get_num_threads() if torch is not None else None,
+        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+    }
+
+
+CALLS = {call.__name__: call for call in
+         (about, build, first_step_s, time_steps, compile_ms, chain_ms, wide_sum_ms, bytes_per_node)}
+
+
+def run_worker(kind: str) -> None:
+    """Serve the parent's calls: ``micrograd`` never imports PyTorch, ``torch`` does, on one thread."""
+    if kind == "torch":
+        load_torch()
+    serve(CALLS)
+
+
+# --- the parent: asks the workers in turn and prints the tables ----------------------
+
+
+def start_workers() -> dict[str, Worker]:
+    """The micrograd worker, and the PyTorch worker if PyTorch is installed (looked up, not imported)."""
+    kinds = ["micrograd"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
+    return {kind: Worker(__file__, kind) for kind in kinds}
+
+
+def interleaved(workers: dict[str, Worker], workload: str, rounds: int,
+                budget_s: float = 0.05) -> dict[str, dict[str, float]]:
+    """Time every engine once per round, in turn; per engine the median ms per step over the
+    rounds, and the medians of its per-round ratios to the first engine and to the last.
+
+    Each timing runs enough steps back to back to last about ``budget_s`` (at least one),
+    counted from the first, untimed step. The engines of all workers take their turns in
+    one sequence, one worker computing at a time, so a round meets the same machine.
+    """
+    owner = {name: worker for worker in workers.values() for name in worker.ask("build", worker.kind, workload)}
+    steps = {name: max(1, int(budget_s / max(worker.ask("first_step_s", name), 1e-9)))
+             for name, worker in owner.items()}
+    times: dict[str, list[float]] = {name: [] for name in owner}
+    for _ in range(rounds):
+        for name, worker in owner.items():
+            times[name].append(worker.ask("time_steps", name, steps[name]))
+    first, last = next(iter(owner)), list(owner)[-1]
+    return {
+        name: {
+            "ms": statistics.median(ts),
+            "vs first": statistics.median(f / t for f, t in zip(times[first], ts)),
+            "vs last": statistics.median(t / r for t, r in zip(ts, times[last])),
+        }
+        for name, ts in times.items()
+    }
+
+
+def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
+    print(title)
+    has_torch = any("PyTorch" in name for name in results)
+    header = f"    {'engine':44} {'ms/step':>9} {'× faster than baseline':>24}"
+    print(header + ("  time vs PyTorch" if has_torch else ""))
+    for name, r in results.items():
+        line = f"    {name:44} {r['ms']:9.3f} {r['vs first']:23.1f}x"
+        if has_torch:
+            line += f" {r['vs last']:16.2f}"
+        print(line)
+
+
+def w2(workers: dict[str, Worker], sizes: list[int]) -> list[tuple[int, str, str, str]]:
+    ours = workers["micrograd"]
+    rows = []
+    for n in sizes:
+        repeats = 3 if n <= 10**5 else 1
+        mine = ours.ask("chain_ms", "micrograd", n, repeats)
+        base = ours.ask("chain_ms", "baseline", n, repeats)
+        theirs = workers["torch"].ask("chain_ms", "PyTorch", n, repeats) if "torch" in workers else None
+        rows.append((n, f"{mine:.1f}", "RecursionError" if base is None else f"{base:.1f}",
+                     "-" if theirs is None else f"{theirs:.1f}"))
+    return rows
+
+
+def w3(workers: dict[str, Worker], n: int) -> dict[str, str]:
+    results = {"micrograd (ms)": f"{workers['micrograd'].ask('wide_sum_ms', 'micrograd', n, 3):.0f}"}
+    if "torch" in workers:
+        results["PyTorch scalars (ms)"] = f"{workers['torch'].ask('wide_sum_ms', 'PyTorch', n, 1):.0f}"
+    built, after, nodes = workers["micrograd"].ask("bytes_per_node", n)
     results["nodes"] = f"{nodes:,}"
     results["bytes/node after build"] = f"{built:.0f}"
     results["bytes/node after backward"] = f"{after:.0f}"
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats; chains up to 1e5 and a 1e5-wide sum")
-    args = parser.parse_args()
-    print(f"Python {sys.version.split()[0]}, PyTorch {torch.__version__ if torch else 'not installed'}")
-    print(f"one thread each: PyTorch {torch.get_num_threads() if torch else '-'} thread(s), "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}\n")
+def print_header(workers: dict[str, Worker]) -> None:
+    ours = workers["micrograd"].ask("about")
+    theirs = workers["torch"].ask("about") if "torch" in workers else None
+    print(PROCESSES)
+    print(f"Python {ours['python']}, PyTorch {theirs['torch version'] if theirs else 'not installed'}")
+    print(f"one thread each: PyTorch {theirs['torch threads'] if theirs else '-'} thread(s), "
+          f"OPENBLAS_NUM_THREADS={ours['OPENBLAS_NUM_THREADS']}; "
+          f"torch imported in the micrograd process: {ours['torch loaded']}\n")
 
-    rounds = 5 if args.quick else 11
-    results = interleaved(moons_engines(), rounds)
+
+def run(workers: dict[str, Worker], quick: bool, rounds: int, budget_s: float) -> None:
+    print_header(workers)
+    results = interleaved(workers, "moons", rounds, budget_s)
     title = "W1  one training step, MLP 2-16-16-1, 100 moons points, hinge + 1e-4·L2, SGD"
     print_table(f"{title} ({rounds} rounds)", results)
-    print(f"    (tracing and generating the compiled NumPy step once: {compile_ms():.0f} ms)")
+    print(f"    (tracing and generating the compiled NumPy step once: {workers['micrograd'].ask('compile_ms'):.0f} ms)")
 
-    results = interleaved(sine_engines(), rounds)
+    results = interleaved(workers, "sine", rounds, budget_s)
     print()
     title = "W4  one epoch of the sine fit, MLP 1-16-16-1, 121 points, full-batch MSE, SGD"
     print_table(f"{title} ({rounds} rounds)", results)
     epoch = results["micrograd compiled, NumPy"]["ms"]
     print(f"    (2000 epochs compiled with NumPy: about {2000 * epoch / 1e3:.1f} s of steps)")
 
-    sizes = [10**3, 10**4, 10**5] + ([] if args.quick else [10**6])
+    sizes = [10**3, 10**4, 10**5] + ([] if quick else [10**6])
     print("\nW2  chain x = x*0.999 + 0.001 of N steps, then backward (median ms)")
     print(f"    {'N':>9} {'micrograd':>12} {'baseline':>15} {'PyTorch':>10}")
-    for n, ours, baseline, theirs in w2(sizes):
+    for n, ours, baseline, theirs in w2(workers, sizes):
         print(f"    {n:>9,} {ours:>12} {baseline:>15} {theirs:>10}")
 
-    n = 10**5 if args.quick else 10**6
+    n = 10**5 if quick else 10**6
     print(f"\nW3  sum of {n:,} products a_i*b_i, then backward")
-    for key, value in w3(n).items():
+    for key, value in w3(workers, n).items():
         print(f"    {key:28} {value:>12}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats; chains up to 1e5 and a 1e5-wide sum")
+    parser.add_argument("--rounds", type=int, help="rounds of W1 and W4 (default 11, 5 with --quick)")
+    parser.add_argument("--budget", type=float, default=0.05, help="seconds of steps per engine per round")
+    parser.add_argument("--worker", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker(args.worker)
+        return
+    workers = start_workers()
+    try:
+        run(workers, args.quick, args.rounds or (5 if args.quick else 11), args.budget)
+    finally:
+        for worker in workers.values():
+            worker.close()
 
 
 if __name__ == "__main__":

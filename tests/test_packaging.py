@@ -92,8 +92,8 @@ def test_the_sdist_holds_what_its_tests_and_notebooks_read(tmp_path):
     sdist = _build("sdist", tmp_path)
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    for needed in ("benchmarks/bench_engine.py", "benchmarks/lecture_engine.py", "docs/errors.md",
-                   "examples/moons.py", "notebooks/conftest.py", "tests/conftest.py", "tests/reference",
-                   "README.md", "pyproject.toml"):
+    for needed in ("benchmarks/bench_engine.py", "benchmarks/_workers.py", "benchmarks/lecture_engine.py",
+                   "docs/errors.md", "examples/moons.py", "notebooks/conftest.py", "tests/conftest.py",
+                   "tests/reference", "README.md", "pyproject.toml"):
         assert any(name == needed or name.startswith(needed + "/") for name in names), needed
     assert not any(name.startswith((".venv/", ".git/")) for name in names)
