@@ -60,6 +60,7 @@ from micrograd.engine import Value, topological_order  # noqa: E402
 from micrograd.optim import SGD  # noqa: E402
 
 torch = None  # imported only in the PyTorch worker, by load_torch()
+HAS_NUMPY = importlib.util.find_spec("numpy") is not None  # without it, the compiled NumPy rows are left out
 
 PROCESSES = ("micrograd's engines and the lecture-style baseline run in a worker process that never imports"
              " PyTorch and PyTorch in one of its own, because every full garbage collection walks every object"
@@ -191,8 +192,9 @@ def moons_engines() -> dict:
     engines["micrograd eager, fused"] = lambda: scalar_step(fused, X, y)
     random.seed(1337)
     engines["micrograd compiled, pure Python"] = compiled_moons_step(nn.MLP(2, [16, 16, 1]), X, y, "python")
-    random.seed(1337)
-    engines["micrograd compiled, NumPy"] = compiled_moons_step(nn.MLP(2, [16, 16, 1]), X, y, "numpy")
+    if HAS_NUMPY:
+        random.seed(1337)
+        engines["micrograd compiled, NumPy"] = compiled_moons_step(nn.MLP(2, [16, 16, 1]), X, y, "numpy")
     return engines
 
 
@@ -247,13 +249,15 @@ def sine_engines() -> dict:
 
     random.seed(1337)
     baseline = lecture_engine.MLP(1, [16, 16, 1])
-    return {
+    engines = {
         "lecture-style baseline": lambda: sine_scalar_step(baseline, xs, ys),
         "micrograd eager, unfused": (lambda m: lambda: sine_scalar_step(m, xs, ys))(mlp(fused=False)),
         "micrograd eager, fused": (lambda m: lambda: sine_scalar_step(m, xs, ys))(mlp()),
         "micrograd compiled, pure Python": compiled_sine_step(mlp(), xs, ys, "python"),
-        "micrograd compiled, NumPy": compiled_sine_step(mlp(), xs, ys, "numpy"),
     }
+    if HAS_NUMPY:
+        engines["micrograd compiled, NumPy"] = compiled_sine_step(mlp(), xs, ys, "numpy")
+    return engines
 
 
 def torch_sine_engines() -> dict:
@@ -493,14 +497,17 @@ def run(workers: dict[str, Worker], quick: bool, rounds: int, budget_s: float) -
     results = interleaved(workers, "moons", rounds, budget_s)
     title = "W1  one training step, MLP 2-16-16-1, 100 moons points, hinge + 1e-4·L2, SGD"
     print_table(f"{title} ({rounds} rounds)", results)
-    print(f"    (tracing and generating the compiled NumPy step once: {workers['micrograd'].ask('compile_ms'):.0f} ms)")
+    backend = "NumPy" if HAS_NUMPY else "pure Python (NumPy is not installed)"
+    compile_ms = workers["micrograd"].ask("compile_ms")
+    print(f"    (tracing and generating the compiled {backend} step once: {compile_ms:.0f} ms)")
 
     results = interleaved(workers, "sine", rounds, budget_s)
     print()
     title = "W4  one epoch of the sine fit, MLP 1-16-16-1, 121 points, full-batch MSE, SGD"
     print_table(f"{title} ({rounds} rounds)", results)
-    epoch = results["micrograd compiled, NumPy"]["ms"]
-    print(f"    (2000 epochs compiled with NumPy: about {2000 * epoch / 1e3:.1f} s of steps)")
+    if HAS_NUMPY:
+        epoch = results["micrograd compiled, NumPy"]["ms"]
+        print(f"    (2000 epochs compiled with NumPy: about {2000 * epoch / 1e3:.1f} s of steps)")
 
     sizes = [10**3, 10**4, 10**5] + ([] if quick else [10**6])
     print("\nW2  chain x = x*0.999 + 0.001 of N steps, then backward (median ms)")
