@@ -376,7 +376,6 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         self.momentum_buffer: list[float | None] = [None] * len(self.params)
 
-
     def step(self) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         grads = self._grads()
@@ -433,7 +432,6 @@ class Adam(Optimizer):
         self.exp_avg = [0.0] * len(self.params)
         self.exp_avg_sq = [0.0] * len(self.params)
         self.max_exp_avg_sq = [0.0] * len(self.params)
-
 
     def step(self) -> None:
         lr, (beta1, beta2), eps, wd = self.lr, self.betas, self.eps, self.weight_decay
@@ -509,7 +507,6 @@ class RMSprop(Optimizer):
         self.square_avg = [0.0] * len(self.params)
         self.grad_avg = [0.0] * len(self.params)
         self.momentum_buffer = [0.0] * len(self.params)
-
 
     def step(self) -> None:
         lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
